@@ -1,0 +1,46 @@
+#pragma once
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lakeinfra::config {
+
+/// A Terraform-style resource address: a type followed by one or more name parts, joined by
+/// dots. Examples: "zone.bronze", "container.bronze.raw". Names never contain dots (the name
+/// rules forbid them), so the textual form is unambiguous.
+class Address {
+ public:
+  Address() = default;
+  Address(std::string type, std::vector<std::string> names);
+
+  /// Parses "type.name[.name...]". Returns nullopt when there is no type or no name, or a part
+  /// is empty.
+  static std::optional<Address> parse(std::string_view text);
+
+  const std::string& type() const { return type_; }
+  const std::vector<std::string>& names() const { return names_; }
+  const std::string& str() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+  friend bool operator==(const Address& a, const Address& b) { return a.text_ == b.text_; }
+  friend std::strong_ordering operator<=>(const Address& a, const Address& b) {
+    return a.text_ <=> b.text_;
+  }
+
+ private:
+  std::string type_;
+  std::vector<std::string> names_;
+  std::string text_;
+};
+
+}  // namespace lakeinfra::config
+
+template <>
+struct std::hash<lakeinfra::config::Address> {
+  size_t operator()(const lakeinfra::config::Address& a) const noexcept {
+    return std::hash<std::string>()(a.str());
+  }
+};

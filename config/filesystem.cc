@@ -1,0 +1,130 @@
+#include "config/filesystem.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+namespace lakeinfra::config {
+namespace fs = std::filesystem;
+
+namespace {
+std::error_code errno_code() { return std::error_code(errno, std::generic_category()); }
+}  // namespace
+
+FsResult<std::string> RealFileSystem::read_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return tl::unexpected(errno_code());
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto ec = errno_code();
+      ::close(fd);
+      return tl::unexpected(ec);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std::string& content,
+                                                 unsigned mode) {
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return tl::unexpected(errno_code());
+  const char* p = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto ec = errno_code();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return tl::unexpected(ec);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
+    auto ec = errno_code();
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return tl::unexpected(ec);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto ec = errno_code();
+    ::unlink(tmp.c_str());
+    return tl::unexpected(ec);
+  }
+  return {};
+}
+
+FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
+  struct ::stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    return tl::unexpected(errno_code());
+  }
+  FileInfo info;
+  info.exists = true;
+  info.is_directory = S_ISDIR(st.st_mode);
+  info.is_symlink = S_ISLNK(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  return info;
+}
+
+FsResult<void> RealFileSystem::make_directory(const fs::path& path) {
+  if (::mkdir(path.c_str(), 0755) == 0) return {};
+  if (errno == EEXIST) {
+    struct ::stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
+    return tl::unexpected(std::make_error_code(std::errc::not_a_directory));
+  }
+  return tl::unexpected(errno_code());
+}
+
+FsResult<void> RealFileSystem::make_directories(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return tl::unexpected(ec);
+  return {};
+}
+
+FsResult<std::vector<std::string>> RealFileSystem::list_directory(const fs::path& path) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) return tl::unexpected(ec);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+FsResult<void> RealFileSystem::remove(const fs::path& path) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (ec) return tl::unexpected(ec);
+  return {};
+}
+
+FsResult<uint64_t> RealFileSystem::remove_all(const fs::path& path) {
+  std::error_code ec;
+  auto n = fs::remove_all(path, ec);
+  if (ec) return tl::unexpected(ec);
+  return static_cast<uint64_t>(n);
+}
+
+}  // namespace lakeinfra::config

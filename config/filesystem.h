@@ -1,0 +1,67 @@
+#pragma once
+
+#include <tl/expected.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace lakeinfra::config {
+
+/// Result of a FileSystem call: a value or the OS error that prevented it.
+template <typename T>
+using FsResult = tl::expected<T, std::error_code>;
+
+/// What stat() learns about a path. `exists` is false (and the rest zero) for a missing path.
+struct FileInfo {
+  bool exists = false;
+  bool is_directory = false;
+  bool is_symlink = false;
+  uint64_t size = 0;
+};
+
+/// Every disk access of lakeinfra goes through this interface (ninja's DiskInterface), so tests
+/// can run against MemoryFileSystem and record what was touched. Paths are used as given;
+/// callers are responsible for keeping them inside their root.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  /// Whole file contents. Fails with no_such_file_or_directory when missing.
+  virtual FsResult<std::string> read_file(const std::filesystem::path& path) = 0;
+  /// Writes `content` to a temporary file beside `path` and renames it into place, so readers
+  /// see the old or the new contents, never a torn file. `mode` is applied before the rename.
+  virtual FsResult<void> write_file_atomic(const std::filesystem::path& path,
+                                           const std::string& content, unsigned mode = 0644) = 0;
+  /// Information about `path` without following a final symlink. Never fails for a missing path.
+  virtual FsResult<FileInfo> stat(const std::filesystem::path& path) = 0;
+  /// Creates one directory. Succeeds if it already exists as a directory.
+  virtual FsResult<void> make_directory(const std::filesystem::path& path) = 0;
+  /// Creates a directory and any missing parents.
+  virtual FsResult<void> make_directories(const std::filesystem::path& path) = 0;
+  /// Names (not paths) of the entries of a directory, sorted.
+  virtual FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) = 0;
+  /// Removes a file or an empty directory. Fails with directory_not_empty for a non-empty one;
+  /// succeeds if the path does not exist.
+  virtual FsResult<void> remove(const std::filesystem::path& path) = 0;
+  /// Removes a path and everything below it. Returns the number of entries removed.
+  virtual FsResult<uint64_t> remove_all(const std::filesystem::path& path) = 0;
+};
+
+/// The real disk, through std::filesystem and POSIX calls.
+class RealFileSystem : public FileSystem {
+ public:
+  FsResult<std::string> read_file(const std::filesystem::path& path) override;
+  FsResult<void> write_file_atomic(const std::filesystem::path& path, const std::string& content,
+                                   unsigned mode) override;
+  FsResult<FileInfo> stat(const std::filesystem::path& path) override;
+  FsResult<void> make_directory(const std::filesystem::path& path) override;
+  FsResult<void> make_directories(const std::filesystem::path& path) override;
+  FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;
+  FsResult<void> remove(const std::filesystem::path& path) override;
+  FsResult<uint64_t> remove_all(const std::filesystem::path& path) override;
+};
+
+}  // namespace lakeinfra::config

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/filesystem.h"
+
+namespace lakeinfra::config {
+
+/// An in-memory FileSystem for tests: directories and files in a map, every call recorded,
+/// and chosen paths made to fail with a given error. Thread-safe.
+class MemoryFileSystem : public FileSystem {
+ public:
+  MemoryFileSystem();  ///< Starts with the root directory "/" only.
+
+  FsResult<std::string> read_file(const std::filesystem::path& path) override;
+  FsResult<void> write_file_atomic(const std::filesystem::path& path, const std::string& content,
+                                   unsigned mode) override;
+  FsResult<FileInfo> stat(const std::filesystem::path& path) override;
+  FsResult<void> make_directory(const std::filesystem::path& path) override;
+  FsResult<void> make_directories(const std::filesystem::path& path) override;
+  FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;
+  FsResult<void> remove(const std::filesystem::path& path) override;
+  FsResult<uint64_t> remove_all(const std::filesystem::path& path) override;
+
+  // --- test controls ---
+  /// Adds a file (and its parent directories).
+  void add_file(const std::filesystem::path& path, const std::string& content);
+  /// Every call on this exact path fails with `ec`.
+  void fail_on(const std::filesystem::path& path, std::error_code ec);
+  /// Calls in order, as "read /a/b", "write /a/b", "stat ...", "mkdir ...", "list ...",
+  /// "remove ...", "remove_all ...".
+  std::vector<std::string> calls() const;
+  /// Mode given to the last write of `path` (0 if never written).
+  unsigned mode_of(const std::filesystem::path& path) const;
+
+ private:
+  struct Node {
+    bool directory = false;
+    std::string content;
+    unsigned mode = 0644;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, Node> nodes_;
+  std::map<std::string, std::error_code> failures_;
+  std::vector<std::string> calls_;
+};
+
+}  // namespace lakeinfra::config

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/filesystem.h"
+#include "config/model.h"
+#include "config/result.h"
+#include "providers/provider.h"
+
+namespace lakeinfra::providers {
+
+/// The side-effect seams a provider may use. All must outlive the provider.
+struct Seams {
+  config::FileSystem* fs = nullptr;
+};
+
+/// Provider kinds compiled into this binary ("local").
+std::vector<std::string> provider_kinds();
+
+/// Builds the provider for a `storage:` block. Fails naming the unknown kind and the known ones.
+Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage, const Seams& seams);
+
+}  // namespace lakeinfra::providers

@@ -1,0 +1,115 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/resource.h"
+#include "config/result.h"
+
+namespace lakeinfra::state {
+
+/// Who holds the state lock. Shown in "state is locked" errors so a user can decide whether to
+/// `force-unlock ID`.
+struct LockInfo {
+  std::string id;       ///< Random id, the argument of force-unlock.
+  int64_t pid = 0;
+  std::string host;
+  std::string user;
+  std::string command;  ///< "apply", "destroy", ...
+  std::string started_at;  ///< RFC 3339 UTC.
+};
+
+struct LockRequest {
+  std::string command;
+  /// How long to wait for a live holder to release the lock; 0 fails at once.
+  std::chrono::milliseconds timeout{0};
+};
+
+/// A granted lock, plus warnings (e.g. a dead holder's lock was reclaimed).
+struct Lease {
+  LockInfo info;
+  config::Diagnostics warnings;
+};
+
+/// An intent recorded before a provider mutation. `finished` is false while the outcome is
+/// unknown: the process died between the intent and its result.
+struct JournalEntry {
+  int64_t id = 0;
+  config::Address address;
+  std::string action;  ///< "create", "update", "delete".
+  config::Attributes payload = config::Attributes::object();  ///< Desired or prior resource.
+  std::string started_at;
+  bool finished = false;
+  std::string outcome;  ///< "ok", "failed", "reconciled" once finished.
+  std::string message;
+};
+
+/// One run of a state-writing command (apply, destroy), for `history`.
+struct RunRecord {
+  int64_t id = 0;
+  std::string command;
+  std::string started_at;
+  std::string finished_at;  ///< Empty while running or if the process died.
+  std::string status;       ///< "running", "ok", "failed".
+  int added = 0, changed = 0, destroyed = 0, failed = 0;
+};
+
+/// The recorded state at one moment.
+struct Snapshot {
+  std::string lineage;  ///< Random id fixed when the state was created.
+  int64_t serial = 0;   ///< Increases by one on every committed change.
+  std::map<config::Address, config::ResourceRecord> resources;
+  std::vector<JournalEntry> pending;  ///< Unfinished intents, oldest first.
+};
+
+/// Where lakeinfra records what it made. Implementations: SqliteStateStore (the default,
+/// `.lakeinfra/state.db`) and MemoryStateStore (tests). All calls are thread-safe. Every
+/// mutation is its own transaction: a crash loses at most the step in flight, never earlier
+/// commits, and never leaves a half-written record.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  /// Takes the exclusive write lock. Fails at once (timeout 0) or after `timeout` with an error
+  /// naming the holder and its lock id. A lock held by a dead process on this host is reclaimed,
+  /// with a warning in the lease.
+  virtual Result<Lease> lock(const LockRequest& request) = 0;
+  /// Releases a lock this process holds. Fails if `id` is not the current lock.
+  virtual Result<void> unlock(const std::string& id) = 0;
+  /// Releases the lock with this id whoever holds it. Fails naming the current id if it differs.
+  virtual Result<void> force_unlock(const std::string& id) = 0;
+  /// The current lock, if any.
+  virtual Result<std::optional<LockInfo>> current_lock() = 0;
+
+  /// Reads lineage, serial, all resources and unfinished intents.
+  virtual Result<Snapshot> load() = 0;
+
+  /// Inserts or replaces one resource record; serial += 1. When `journal_id` is given, that
+  /// intent is marked finished ("ok") in the same transaction. Returns the new serial.
+  virtual Result<int64_t> put(const config::ResourceRecord& record,
+                              std::optional<int64_t> journal_id = std::nullopt) = 0;
+  /// Removes one resource record (no-op if absent, but serial still moves when journal_id is
+  /// given); serial += 1. Returns the new serial.
+  virtual Result<int64_t> remove(const config::Address& address,
+                                 std::optional<int64_t> journal_id = std::nullopt) = 0;
+
+  /// Records the intent to mutate `address`; returns its id.
+  virtual Result<int64_t> begin_intent(const config::Address& address, const std::string& action,
+                                       const config::Attributes& payload) = 0;
+  /// Closes an intent without a state change ("failed" or "reconciled"), with a message.
+  virtual Result<void> finish_intent(int64_t id, const std::string& outcome,
+                                     const std::string& message) = 0;
+
+  /// Starts a history row for a state-writing command; returns its id.
+  virtual Result<int64_t> begin_run(const std::string& command) = 0;
+  /// Completes a history row.
+  virtual Result<void> end_run(int64_t id, const RunRecord& summary) = 0;
+  /// All history rows, oldest first.
+  virtual Result<std::vector<RunRecord>> history() = 0;
+};
+
+}  // namespace lakeinfra::state
