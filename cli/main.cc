@@ -1,1 +1,145 @@
-int main() { return 0; }
+// lakeinfra's entry point: flags → structs → one command function. No logic lives here.
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "config/log.h"
+
+namespace {
+
+using namespace lakeinfra::cli;
+
+/// Terraform users type single-dash long flags (-auto-approve, -out=FILE, -refresh=false);
+/// accept them by turning "-name[=v]" into "--name[=v]". Short flags (-C) are left alone.
+std::vector<std::string> normalise_args(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && std::isalpha(static_cast<unsigned char>(a[1]))) {
+      std::string name = a.substr(1, a.find('=') == std::string::npos ? std::string::npos
+                                                                        : a.find('=') - 1);
+      if (name.size() > 1 &&
+          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos) {
+        a = "-" + a;
+      }
+    }
+    args.push_back(a);
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  return args;
+}
+
+void add_plan_flags(CLI::App* cmd, PlanFlags& f, bool with_targets = true) {
+  cmd->add_flag("--refresh{true},!--no-refresh", f.refresh,
+                "Read every object before planning so drift shows (--refresh=false skips it)");
+  if (with_targets) {
+    cmd->add_option("--target", f.targets,
+                    "Limit to this address and what it depends on (repeatable)");
+  }
+  cmd->add_option("--parallelism", f.parallelism, "Concurrent operations (default 10)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--lock-timeout", f.lock_timeout,
+                  "How long to wait for the state lock, e.g. 30s (default 0s: fail at once)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lakeinfra::config::Log::init_from_environment();
+  CLI::App app{"lakeinfra: provision a data lake from one YAML file, Terraform-style."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  std::string chdir;
+  app.add_option("-C,--chdir", chdir, "Run as if started in this directory");
+  app.add_option("--config", global.config, "Lake configuration file (default lake.yaml)");
+  app.add_option("--instance", global.instance,
+                 "Instance to use instead of lake.instance (selects lake.<instance>.yaml)");
+  app.add_flag("--no-color", global.no_color, "Plain output without colours (also NO_COLOR)");
+
+  std::string template_name = "medallion";
+  auto* init = app.add_subcommand("init", "Prepare the state; write a starter lake.yaml if none");
+  init->add_option("--template", template_name, "Starter layout: medallion or enterprise");
+
+  auto* validate = app.add_subcommand("validate", "Check the configuration (no I/O)");
+
+  PlanFlags plan_flags;
+  auto* plan = app.add_subcommand("plan", "Show what apply would change");
+  add_plan_flags(plan, plan_flags);
+  plan->add_option("--out", plan_flags.out, "Save the plan to FILE for `apply FILE`");
+  plan->add_flag("--detailed-exitcode", plan_flags.detailed_exitcode,
+                 "Exit 0 for no changes, 1 for errors, 2 for changes");
+  plan->add_flag("--destroy", plan_flags.destroy, "Plan the deletion of everything in state");
+  plan->add_flag("--json", plan_flags.json, "Print the plan as Terraform-shaped JSON");
+
+  ApplyFlags apply_flags;
+  auto* apply = app.add_subcommand("apply", "Make the lake match the configuration");
+  add_plan_flags(apply, apply_flags.plan);
+  apply->add_option("plan_file", apply_flags.plan_file, "A plan saved with `plan --out`");
+  apply->add_flag("--auto-approve", apply_flags.auto_approve, "Do not ask for approval");
+
+  ApplyFlags destroy_flags;
+  auto* destroy = app.add_subcommand("destroy", "Delete everything lakeinfra manages");
+  add_plan_flags(destroy, destroy_flags.plan);
+  destroy->add_flag("--auto-approve", destroy_flags.auto_approve, "Do not ask for approval");
+
+  std::string show_file;
+  bool show_json = false;
+  auto* show = app.add_subcommand("show", "Show the state, or a saved plan");
+  show->add_option("plan_file", show_file, "A plan saved with `plan --out`");
+  show->add_flag("--json", show_json, "Machine-readable (Terraform-shaped) JSON");
+
+  auto* state = app.add_subcommand("state", "Inspect or edit the recorded state");
+  state->require_subcommand(1);
+  auto* state_list = state->add_subcommand("list", "List the addresses in state");
+  std::string state_address;
+  auto* state_show = state->add_subcommand("show", "Show one resource in state");
+  state_show->add_option("address", state_address, "e.g. zone.bronze")->required();
+  std::vector<std::string> rm_addresses;
+  std::string rm_timeout = "0s";
+  auto* state_rm = state->add_subcommand("rm", "Forget resources (the objects stay)");
+  state_rm->add_option("address", rm_addresses, "Addresses to forget")->required();
+  state_rm->add_option("--lock-timeout", rm_timeout, "How long to wait for the lock");
+
+  auto* graph = app.add_subcommand("graph", "Print the resource graph in Graphviz DOT");
+
+  std::string unlock_id;
+  bool unlock_force = false;
+  auto* unlock = app.add_subcommand("force-unlock", "Release a stuck state lock by its id");
+  unlock->add_option("lock_id", unlock_id, "The id shown in the lock error")->required();
+  unlock->add_flag("--force", unlock_force, "Do not ask for confirmation");
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(normalise_args(argc, argv));
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 1;
+  }
+  if (!chdir.empty()) {
+    std::error_code ec;
+    std::filesystem::current_path(chdir, ec);
+    if (ec) {
+      std::fprintf(stderr, "Error: cannot change to directory %s: %s\n", chdir.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+  }
+  App ctx(global);
+  if (init->parsed()) return cmd_init(ctx, template_name);
+  if (validate->parsed()) return cmd_validate(ctx);
+  if (plan->parsed()) return cmd_plan(ctx, plan_flags);
+  if (apply->parsed()) return cmd_apply(ctx, apply_flags, /*destroy=*/false);
+  if (destroy->parsed()) return cmd_apply(ctx, destroy_flags, /*destroy=*/true);
+  if (show->parsed()) return cmd_show(ctx, show_file, show_json);
+  if (state_list->parsed()) return cmd_state_list(ctx);
+  if (state_show->parsed()) return cmd_state_show(ctx, state_address);
+  if (state_rm->parsed()) return cmd_state_rm(ctx, rm_addresses, rm_timeout);
+  if (graph->parsed()) return cmd_graph(ctx);
+  if (unlock->parsed()) return cmd_force_unlock(ctx, unlock_id, unlock_force);
+  if (version->parsed()) return cmd_version(ctx);
+  return 1;
+}

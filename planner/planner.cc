@@ -1,0 +1,399 @@
+#include "planner/planner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "planner/graph.h"
+
+namespace lakeinfra::planner {
+namespace {
+
+using config::Address;
+using config::Attributes;
+
+struct ReadOutcome {
+  bool done = false;
+  providers::ProviderResult<std::optional<providers::Observed>> result =
+      std::optional<providers::Observed>{};
+};
+
+/// Runs provider reads for `records` on up to `parallelism` threads.
+std::vector<ReadOutcome> read_all(providers::Provider& provider,
+                                  const std::vector<const config::ResourceRecord*>& records,
+                                  int parallelism) {
+  std::vector<ReadOutcome> out(records.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < records.size(); i = next++) {
+      out[i].result = provider.read(records[i]->type, records[i]->provider_id);
+      out[i].done = true;
+    }
+  };
+  size_t threads = std::min<size_t>(std::max(1, parallelism), records.size());
+  if (threads <= 1) {
+    worker();
+    return out;
+  }
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+bool matches_target(const std::string& address, const std::vector<Address>& targets) {
+  for (const auto& t : targets) {
+    if (address == t.str()) return true;
+    if (address.size() > t.str().size() && address.compare(0, t.str().size(), t.str()) == 0 &&
+        address[t.str().size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string quote(const Attributes& v) { return v.is_null() ? "(none)" : v.dump(); }
+
+class Planner {
+ public:
+  Planner(const std::vector<config::DesiredResource>& desired, const state::Snapshot& snapshot,
+          providers::Provider& provider, const PlanOptions& options)
+      : desired_(desired), snapshot_(snapshot), provider_(provider), options_(options) {}
+
+  Result<Plan> run() {
+    for (size_t i = 0; i < desired_.size(); ++i) desired_index_[desired_[i].address.str()] = i;
+    auto graph = resource_graph(desired_);
+    if (!graph) return tl::unexpected(graph.error());
+
+    compute_scope();
+    if (diagnostics_.has_errors()) return tl::unexpected(diagnostics_);
+    refresh();
+    diff_all();
+    protect_data();
+    if (diagnostics_.has_errors()) return tl::unexpected(diagnostics_);
+    order();
+
+    plan_.lineage = snapshot_.lineage;
+    plan_.serial = snapshot_.serial;
+    plan_.destroy = options_.destroy;
+    plan_.provider = provider_.kind();
+    return std::move(plan_);
+  }
+
+ private:
+  bool in_scope(const std::string& address) const {
+    return options_.targets.empty() || scope_.count(address) > 0;
+  }
+
+  const std::vector<Address>* deps_of(const std::string& address) const {
+    if (!options_.destroy) {
+      if (auto it = desired_index_.find(address); it != desired_index_.end()) {
+        return &desired_[it->second].depends_on;
+      }
+    }
+    if (auto it = snapshot_.resources.find(*Address::parse(address));
+        it != snapshot_.resources.end()) {
+      return &it->second.depends_on;
+    }
+    return nullptr;
+  }
+
+  void compute_scope() {
+    if (options_.targets.empty()) return;
+    std::vector<std::string> all;
+    if (!options_.destroy) {
+      for (const auto& d : desired_) all.push_back(d.address.str());
+    }
+    for (const auto& [address, record] : snapshot_.resources) {
+      if (options_.destroy || !desired_index_.count(address.str())) all.push_back(address.str());
+    }
+    std::vector<std::string> work;
+    for (const auto& t : options_.targets) {
+      bool found = false;
+      for (const auto& a : all) {
+        if (matches_target(a, {t})) {
+          found = true;
+          if (scope_.insert(a).second) work.push_back(a);
+        }
+      }
+      if (!found) {
+        std::string suggestion = config::closest_match(t.str(), all);
+        diagnostics_.add_error("target \"" + t.str() + "\" matches no resource", {},
+                               suggestion.empty()
+                                   ? "run `lakeinfra state list` or `lakeinfra plan` to see addresses"
+                                   : "did you mean \"" + suggestion + "\"?");
+      }
+    }
+    if (!options_.destroy) {
+      // Targets bring their dependencies along.
+      while (!work.empty()) {
+        std::string a = work.back();
+        work.pop_back();
+        if (const auto* deps = deps_of(a)) {
+          for (const auto& d : *deps) {
+            if (scope_.insert(d.str()).second) work.push_back(d.str());
+          }
+        }
+      }
+    } else {
+      // Destroying a target destroys what depends on it first.
+      std::unordered_map<std::string, std::vector<std::string>> dependents;
+      for (const auto& [address, record] : snapshot_.resources) {
+        for (const auto& d : record.depends_on) dependents[d.str()].push_back(address.str());
+      }
+      while (!work.empty()) {
+        std::string a = work.back();
+        work.pop_back();
+        for (const auto& d : dependents[a]) {
+          if (scope_.insert(d).second) work.push_back(d);
+        }
+      }
+    }
+  }
+
+  void refresh() {
+    std::vector<const config::ResourceRecord*> records;
+    for (const auto& [address, record] : snapshot_.resources) {
+      if (!in_scope(address.str())) continue;
+      bool to_delete = options_.destroy || !desired_index_.count(address.str());
+      if (options_.refresh || to_delete) records.push_back(&record);
+    }
+    auto outcomes = read_all(provider_, records, options_.parallelism);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const auto& r = outcomes[i].result;
+      if (!r) {
+        config::Diagnostic d;
+        d.summary = "cannot read " + records[i]->address.str() + ": " + r.error().message;
+        d.address = records[i]->address.str();
+        d.hint = "check that the storage is reachable and readable, or plan with --refresh=false";
+        diagnostics_.add(std::move(d));
+        continue;
+      }
+      observed_[records[i]->address.str()] = *r;
+    }
+  }
+
+  const std::optional<providers::Observed>* observed(const std::string& address) const {
+    auto it = observed_.find(address);
+    return it == observed_.end() ? nullptr : &it->second;
+  }
+
+  void diff_all() {
+    std::set<std::string> handled;
+    if (!options_.destroy) {
+      for (const auto& d : desired_) {
+        handled.insert(d.address.str());
+        if (!in_scope(d.address.str())) continue;
+        auto it = snapshot_.resources.find(d.address);
+        if (it == snapshot_.resources.end()) {
+          ResourceChange c = base_change(d.address, d.type);
+          c.action = Action::kCreate;
+          c.desired = d;
+          c.location_after = provider_.describe(d.type, d.provider_id);
+          c.reasons.push_back("not in state: declared in the configuration");
+          plan_.changes.push_back(std::move(c));
+        } else {
+          plan_.changes.push_back(diff_existing(it->second, d));
+        }
+      }
+    }
+    for (const auto& [address, record] : snapshot_.resources) {
+      if (handled.count(address.str()) || !in_scope(address.str())) continue;
+      ResourceChange c = base_change(address, record.type);
+      c.action = Action::kDelete;
+      c.prior = record;
+      c.location_before = provider_.describe(record.type, record.provider_id);
+      c.reasons.push_back(options_.destroy ? "destroy: everything in state is deleted"
+                                           : "not in the configuration");
+      if (const auto* o = observed(address.str()); o && !o->has_value()) {
+        c.reasons.push_back("already deleted outside lakeinfra; only the state entry is removed");
+      }
+      plan_.changes.push_back(std::move(c));
+    }
+  }
+
+  ResourceChange base_change(const Address& address, const std::string& type) {
+    ResourceChange c;
+    c.address = address;
+    c.type = type;
+    return c;
+  }
+
+  ResourceChange diff_existing(const config::ResourceRecord& record,
+                               const config::DesiredResource& desired) {
+    ResourceChange c = base_change(record.address, record.type);
+    c.prior = record;
+    c.desired = desired;
+    c.location_before = provider_.describe(record.type, record.provider_id);
+    c.location_after = provider_.describe(desired.type, desired.provider_id);
+
+    if (const auto* o = observed(record.address.str())) {
+      if (!o->has_value()) {
+        c.action = Action::kCreate;
+        c.prior.reset();
+        c.location_before.clear();
+        c.reasons.push_back("deleted outside lakeinfra: refresh found nothing at " +
+                            provider_.describe(record.type, record.provider_id));
+        c.drift.push_back({"exists", true, false, false});
+        return c;
+      }
+      const auto& obs = **o;
+      for (const auto& [key, value] : obs.attributes.items()) {
+        Attributes before = record.attributes.contains(key) ? record.attributes[key] : nullptr;
+        if (before != value) {
+          c.drift.push_back({key, before, value, false});
+          c.prior->attributes[key] = value;
+        }
+      }
+      if (obs.unmanaged) {
+        c.drift.push_back({"marker", "present", "missing", false});
+        c.reasons.push_back("lakeinfra's marker is missing or unreadable (changed outside lakeinfra)");
+      }
+    }
+
+    const Attributes& real = c.prior->attributes;
+    std::set<std::string> keys;
+    for (const auto& [k, v] : real.items()) keys.insert(k);
+    for (const auto& [k, v] : desired.attributes.items()) keys.insert(k);
+    for (const auto& k : keys) {
+      Attributes before = real.contains(k) ? real[k] : nullptr;
+      Attributes after = desired.attributes.contains(k) ? desired.attributes[k] : nullptr;
+      if (before == after) continue;
+      bool forces = provider_.requires_replace(desired.type, k);
+      c.attribute_changes.push_back({k, before, after, forces});
+      c.reasons.push_back(k + " changes from " + quote(before) + " to " + quote(after) +
+                          (forces ? ", which forces replacement" : ""));
+    }
+    bool replace = std::any_of(c.attribute_changes.begin(), c.attribute_changes.end(),
+                               [](const AttributeChange& a) { return a.forces_replacement; });
+    if (record.provider_id != desired.provider_id) {
+      replace = true;
+      c.reasons.push_back("physical name changes from \"" + record.provider_id + "\" to \"" +
+                          desired.provider_id + "\", which forces replacement");
+    }
+    if (replace) {
+      c.action = Action::kReplace;
+    } else if (!c.attribute_changes.empty() || !c.drift.empty()) {
+      c.action = Action::kUpdate;
+    }
+    return c;
+  }
+
+  bool force_destroy_allowed(const Address& address) const {
+    if (address.names().empty()) return false;
+    Address zone(config::kZoneType, {address.names().front()});
+    bool in_config = false;
+    if (auto it = desired_index_.find(zone.str()); it != desired_index_.end()) {
+      in_config = desired_[it->second].attributes.value("force_destroy", false);
+    }
+    bool in_state = false;
+    if (auto it = snapshot_.resources.find(zone); it != snapshot_.resources.end()) {
+      in_state = it->second.attributes.value("force_destroy", false);
+    }
+    return in_config && in_state;
+  }
+
+  void protect_data() {
+    for (auto& c : plan_.changes) {
+      if (c.action != Action::kDelete && c.action != Action::kReplace) continue;
+      const auto* o = observed(c.address.str());
+      std::optional<providers::Observed> obs;
+      if (o) {
+        obs = *o;
+      } else {
+        auto r = provider_.read(c.prior->type, c.prior->provider_id);
+        if (!r) {
+          config::Diagnostic d;
+          d.summary = "cannot check " + c.address.str() + " for data before deleting it: " +
+                      r.error().message;
+          d.address = c.address.str();
+          diagnostics_.add(std::move(d));
+          continue;
+        }
+        obs = *r;
+      }
+      c.data_entries = obs ? obs->data_entries : 0;
+      c.force_destroy = force_destroy_allowed(c.address);
+      if (c.data_entries == 0 || c.force_destroy) continue;
+      config::Diagnostic d;
+      d.address = c.address.str();
+      std::string verb = c.action == Action::kDelete ? "delete" : "replace";
+      d.summary = "refusing to " + verb + " " + c.address.str() + ": " + c.location_before +
+                  " holds " + std::to_string(c.data_entries) +
+                  (c.data_entries == 1 ? " entry" : " entries");
+      d.detail = "planned because " + c.reasons.front();
+      const std::string zone = c.address.names().front();
+      d.hint = "lakeinfra never deletes data unless asked. Keep the " + c.type +
+               " in the configuration, or move its data away, or set `force_destroy: true` on "
+               "zone \"" +
+               zone + "\" and apply that first (it must be in the configuration and in state)";
+      diagnostics_.add(std::move(d));
+    }
+  }
+
+  /// Orders changes: dependencies first (graph order over desired and state dependencies).
+  void order() {
+    Graph g;
+    std::unordered_map<std::string, size_t> node;
+    for (size_t i = 0; i < plan_.changes.size(); ++i) {
+      node[plan_.changes[i].address.str()] = g.add_node(plan_.changes[i].address.str());
+    }
+    for (size_t i = 0; i < plan_.changes.size(); ++i) {
+      const auto& c = plan_.changes[i];
+      const auto& deps = c.desired ? c.desired->depends_on : c.prior->depends_on;
+      for (const auto& d : deps) {
+        if (auto it = node.find(d.str()); it != node.end()) g.add_edge(it->second, i);
+      }
+    }
+    auto ordered = g.topological_order();
+    if (!ordered) return;  // state dependencies form a cycle: keep declaration order
+    std::vector<ResourceChange> sorted;
+    sorted.reserve(plan_.changes.size());
+    for (size_t i : *ordered) sorted.push_back(std::move(plan_.changes[i]));
+    plan_.changes = std::move(sorted);
+  }
+
+  const std::vector<config::DesiredResource>& desired_;
+  const state::Snapshot& snapshot_;
+  providers::Provider& provider_;
+  const PlanOptions& options_;
+
+  std::unordered_map<std::string, size_t> desired_index_;
+  std::set<std::string> scope_;
+  std::unordered_map<std::string, std::optional<providers::Observed>> observed_;
+  config::Diagnostics diagnostics_;
+  Plan plan_;
+};
+
+}  // namespace
+
+Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {
+  Graph g;
+  std::unordered_map<std::string, size_t> node;
+  for (const auto& d : desired) node[d.address.str()] = g.add_node(d.address.str());
+  config::Diagnostics diags;
+  for (const auto& d : desired) {
+    for (const auto& dep : d.depends_on) {
+      auto it = node.find(dep.str());
+      if (it == node.end()) {
+        diags.add_error(d.address.str() + " depends on " + dep.str() + ", which is not declared");
+        continue;
+      }
+      g.add_edge(it->second, node[d.address.str()]);
+    }
+  }
+  if (diags.has_errors()) return tl::unexpected(diags);
+  auto order = g.topological_order();
+  if (!order) return tl::unexpected(order.error());
+  return g;
+}
+
+Result<Plan> make_plan(const std::vector<config::DesiredResource>& desired,
+                       const state::Snapshot& snapshot, providers::Provider& provider,
+                       const PlanOptions& options) {
+  return Planner(desired, snapshot, provider, options).run();
+}
+
+}  // namespace lakeinfra::planner

@@ -1,0 +1,569 @@
+#include "state/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
+
+#include "config/log.h"
+#include "state/lock.h"
+#include "state/schema.h"
+#include "state/sqlite_db.h"
+
+// Durability: the database runs in WAL mode with synchronous=NORMAL. Each mutation is one
+// transaction; once COMMIT returns, the change is in the WAL file, so it survives the process
+// crashing or being killed (SIGKILL) at any later point, and a crash mid-transaction leaves no
+// trace of it. What NORMAL does not promise is the last few commits surviving an OS crash or
+// power loss (the WAL is fsynced at checkpoints, not at every commit); the database is never
+// corrupted by one. Process-crash safety is what lakeinfra guarantees; it keeps a commit in
+// the tens of microseconds instead of an fsync per resource.
+
+namespace lakeinfra::state {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Inspection;
+using sqlite::Query;
+using sqlite::SqliteError;
+using sqlite::Transaction;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+/// A failure that is not SQLite's (a bad journal id, a corrupt row), with its message ready.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string dump(const nlohmann::json& j) {
+  try {
+    return j.dump();
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError(std::string("value cannot be saved as JSON: ") + e.what());
+  }
+}
+
+nlohmann::json parse(const std::string& text, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("the state is corrupt: " + what + " is not valid JSON (" + e.what() + ")");
+  }
+}
+
+config::Address parse_address(const std::string& text, const std::string& what) {
+  auto a = config::Address::parse(text);
+  if (!a)
+    throw StoreError("the state is corrupt: " + what + " \"" + text + "\" is not an address");
+  return *a;
+}
+
+std::string dump_depends_on(const std::vector<config::Address>& deps) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& d : deps)
+    a.push_back(d.str());
+  return dump(a);
+}
+
+std::vector<config::Address> parse_depends_on(const std::string& text, const std::string& owner) {
+  std::string what = "depends_on of " + owner;
+  nlohmann::json a = parse(text, what);
+  if (!a.is_array())
+    throw StoreError("the state is corrupt: " + what + " is not a JSON array");
+  std::vector<config::Address> out;
+  for (const auto& item : a) {
+    if (!item.is_string())
+      throw StoreError("the state is corrupt: " + what + " holds a non-string");
+    out.push_back(parse_address(item.get<std::string>(), what));
+  }
+  return out;
+}
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+/// Creates every missing directory above `file` with mode 0700.
+Result<void> make_parent_dirs(const std::filesystem::path& file) {
+  std::filesystem::path parent = file.parent_path();
+  std::vector<std::filesystem::path> missing;
+  std::error_code ec;
+  for (auto p = parent; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path())
+      break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0) {
+      if (errno == EEXIST && std::filesystem::is_directory(*it, ec))
+        continue;
+      return fail("cannot create the state directory " + it->string() + ": " + errno_text());
+    }
+    ::chmod(it->c_str(), 0700);  // exactly 0700 whatever the umask
+  }
+  return {};
+}
+
+/// Creates `path` empty with mode 0600 unless it exists, so the database is never readable by
+/// others, not even for an instant.
+Result<void> create_private_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return {};
+    return fail("cannot create the state file " + path.string() + ": " + errno_text());
+  }
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  return {};
+}
+
+/// The hard error for a file that is not ours. Never followed by any write.
+Result<void> refuse(const std::filesystem::path& path, const std::string& why) {
+  return fail(
+      path.string() + " is not a lakeinfra state database (" + why + "); it was left untouched",
+      "point lakeinfra at its own state file, or move this file out of the way");
+}
+
+/// Checks what inspect() found: a lakeinfra database this binary can use, else a hard error.
+Result<void> check_inspection(const std::filesystem::path& path, const Inspection& found) {
+  if (found.kind == Inspection::Kind::kForeign)
+    return refuse(path, found.reason);
+  if (found.kind == Inspection::Kind::kLakeinfra) {
+    if (found.version > sqlite::kSchemaVersion) {
+      return fail(path.string() + " was written by a newer lakeinfra (state schema version " +
+                      std::to_string(found.version) + "; this lakeinfra knows up to version " +
+                      std::to_string(sqlite::kSchemaVersion) + "); it was left untouched",
+                  "upgrade lakeinfra to use this state");
+    }
+    if (found.version < 1) {
+      return refuse(path, "invalid schema version " + std::to_string(found.version));
+    }
+  }
+  return {};
+}
+
+/// Inspects without writing; an unreadable file (random bytes: SQLITE_NOTADB) is refused.
+Result<Inspection> inspect_file(const std::filesystem::path& path, Connection& c) {
+  try {
+    Inspection found = sqlite::inspect(c);
+    if (auto ok = check_inspection(path, found); !ok)
+      return fail(ok.error());
+    return found;
+  } catch (const SqliteError& e) {
+    if ((e.code() & 0xff) == SQLITE_NOTADB)
+      return fail(refuse(path, "not an SQLite file").error());
+    return fail("cannot read state " + path.string() + " (open): " + e.what() +
+                "; it was left untouched");
+  }
+}
+
+class SqliteStateStore final : public StateStore {
+ public:
+  SqliteStateStore(std::filesystem::path path, config::Clock& clock, config::HostInfo& host,
+                   bool read_only, std::unique_ptr<Connection> db)
+      : path_(std::move(path)),
+        clock_(clock),
+        host_(host),
+        read_only_(read_only),
+        db_(std::move(db)) {}
+
+  Result<Lease> lock(const LockRequest& request) override {
+    return acquire_lock(request, clock_, [&] {
+      return guarded(kWrite, "lock", [&] {
+        Transaction tx(*db_, Transaction::Kind::kWrite);
+        LockAttempt attempt;
+        Lease lease;
+        if (auto holder = read_lock()) {
+          if (!is_reclaimable(*holder, host_)) {
+            attempt.holder = *holder;
+            return attempt;  // rolled back: nothing written
+          }
+          lease.warnings.add(reclaim_warning(*holder));
+          Query(db_->prepare("DELETE FROM lock")).run();
+        }
+        lease.info = make_lock_info(request, clock_, host_);
+        Query q(db_->prepare(
+            "INSERT INTO lock (singleton, lock_id, pid, host, user, command, started_at) "
+            "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)"));
+        q.bind(1, lease.info.id)
+            .bind(2, lease.info.pid)
+            .bind(3, lease.info.host)
+            .bind(4, lease.info.user)
+            .bind(5, lease.info.command)
+            .bind(6, lease.info.started_at)
+            .run();
+        tx.commit();
+        attempt.lease = std::move(lease);
+        return attempt;
+      });
+    });
+  }
+
+  Result<void> unlock(const std::string& id) override { return release("unlock", id); }
+  Result<void> force_unlock(const std::string& id) override { return release("force-unlock", id); }
+
+  Result<std::optional<LockInfo>> current_lock() override {
+    return guarded(kRead, "current_lock", [&] { return read_lock(); });
+  }
+
+  Result<Snapshot> load() override {
+    return guarded(kRead, "load", [&] {
+      Transaction tx(*db_, Transaction::Kind::kRead);  // one snapshot for all three reads
+      Snapshot s;
+      {
+        Query q(db_->prepare("SELECT lineage, serial FROM meta WHERE id = 1"));
+        if (!q.step())
+          throw StoreError("the state is corrupt: the meta row is missing");
+        s.lineage = q.text(0);
+        s.serial = q.int64(1);
+      }
+      {
+        Query q(db_->prepare(
+            "SELECT address, type, provider, provider_id, attributes, depends_on FROM resources"));
+        while (q.step()) {
+          config::ResourceRecord r;
+          std::string address = q.text(0);
+          r.address = parse_address(address, "resource");
+          r.type = q.text(1);
+          r.provider = q.text(2);
+          r.provider_id = q.text(3);
+          r.attributes = parse(q.text(4), "the attributes of " + address);
+          r.depends_on = parse_depends_on(q.text(5), address);
+          s.resources.emplace(r.address, std::move(r));
+        }
+      }
+      {
+        Query q(
+            db_->prepare("SELECT id, address, action, payload, started_at FROM journal "
+                         "WHERE finished_at IS NULL ORDER BY id"));
+        while (q.step()) {
+          JournalEntry e;
+          e.id = q.int64(0);
+          std::string what = "journal entry " + std::to_string(e.id);
+          e.address = parse_address(q.text(1), what);
+          e.action = q.text(2);
+          e.payload = parse(q.text(3), "the payload of " + what);
+          e.started_at = q.text(4);
+          s.pending.push_back(std::move(e));
+        }
+      }
+      tx.commit();
+      return s;
+    });
+  }
+
+  Result<int64_t> put(const config::ResourceRecord& record,
+                      std::optional<int64_t> journal_id) override {
+    return guarded(kWrite, "put " + record.address.str(), [&] {
+      if (record.address.empty())
+        throw StoreError("the record has no address");
+      std::string attributes = dump(record.attributes);
+      std::string depends_on = dump_depends_on(record.depends_on);
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query q(db_->prepare(
+          "INSERT INTO resources (address, type, provider, provider_id, attributes, depends_on) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (address) DO UPDATE SET "
+          "type = excluded.type, provider = excluded.provider, "
+          "provider_id = excluded.provider_id, attributes = excluded.attributes, "
+          "depends_on = excluded.depends_on"));
+      q.bind(1, record.address.str())
+          .bind(2, record.type)
+          .bind(3, record.provider)
+          .bind(4, record.provider_id)
+          .bind(5, attributes)
+          .bind(6, depends_on)
+          .run();
+      if (journal_id)
+        finish_journal(*journal_id, "ok", "");
+      int64_t serial = bump_serial();
+      tx.commit();
+      return serial;
+    });
+  }
+
+  Result<int64_t> remove(const config::Address& address,
+                         std::optional<int64_t> journal_id) override {
+    return guarded(kWrite, "remove " + address.str(), [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query(db_->prepare("DELETE FROM resources WHERE address = ?1")).bind(1, address.str()).run();
+      bool removed = db_->changes() > 0;
+      if (journal_id)
+        finish_journal(*journal_id, "ok", "");
+      int64_t serial = removed || journal_id.has_value() ? bump_serial() : read_serial();
+      tx.commit();
+      return serial;
+    });
+  }
+
+  Result<int64_t> begin_intent(const config::Address& address, const std::string& action,
+                               const config::Attributes& payload) override {
+    return guarded(kWrite, "begin_intent " + address.str(), [&] {
+      std::string text = dump(payload);
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query q(db_->prepare(
+          "INSERT INTO journal (address, action, payload, started_at) VALUES (?1, ?2, ?3, ?4)"));
+      q.bind(1, address.str()).bind(2, action).bind(3, text).bind(4, now()).run();
+      int64_t id = sqlite3_last_insert_rowid(db_->get());
+      tx.commit();
+      return id;
+    });
+  }
+
+  Result<void> finish_intent(int64_t id, const std::string& outcome,
+                             const std::string& message) override {
+    return guarded(kWrite, "finish_intent " + std::to_string(id), [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      finish_journal(id, outcome, message);
+      tx.commit();
+    });
+  }
+
+  Result<int64_t> begin_run(const std::string& command) override {
+    return guarded(kWrite, "begin_run " + command, [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query q(db_->prepare("INSERT INTO runs (command, started_at) VALUES (?1, ?2)"));
+      q.bind(1, command).bind(2, now()).run();
+      int64_t id = sqlite3_last_insert_rowid(db_->get());
+      tx.commit();
+      return id;
+    });
+  }
+
+  Result<void> end_run(int64_t id, const RunRecord& summary) override {
+    return guarded(kWrite, "end_run " + std::to_string(id), [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query q(
+          db_->prepare("UPDATE runs SET finished_at = ?2, status = ?3, added = ?4, changed = ?5, "
+                       "destroyed = ?6, failed = ?7 WHERE id = ?1"));
+      q.bind(1, id)
+          .bind(2, summary.finished_at.empty() ? now() : summary.finished_at)
+          .bind(3, summary.status.empty() ? std::string("ok") : summary.status)
+          .bind(4, int64_t{summary.added})
+          .bind(5, int64_t{summary.changed})
+          .bind(6, int64_t{summary.destroyed})
+          .bind(7, int64_t{summary.failed})
+          .run();
+      if (db_->changes() == 0)
+        throw StoreError("there is no run " + std::to_string(id));
+      tx.commit();
+    });
+  }
+
+  Result<std::vector<RunRecord>> history() override {
+    return guarded(kRead, "history", [&] {
+      std::vector<RunRecord> out;
+      Query q(db_->prepare(
+          "SELECT id, command, started_at, finished_at, status, added, changed, destroyed, "
+          "failed FROM runs ORDER BY id"));
+      while (q.step()) {
+        RunRecord r;
+        r.id = q.int64(0);
+        r.command = q.text(1);
+        r.started_at = q.text(2);
+        r.finished_at = q.text(3);
+        r.status = q.text(4);
+        r.added = static_cast<int>(q.int64(5));
+        r.changed = static_cast<int>(q.int64(6));
+        r.destroyed = static_cast<int>(q.int64(7));
+        r.failed = static_cast<int>(q.int64(8));
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+ private:
+  enum Access { kRead, kWrite };
+
+  /// Runs `body` under the mutex and turns every failure into a Diagnostic naming the state
+  /// file and `operation`. Nothing thrown inside state/ gets past this point.
+  template <typename F>
+  auto guarded(Access access, const std::string& operation, F&& body)
+      -> Result<std::invoke_result_t<F>> {
+    using T = std::invoke_result_t<F>;
+    std::string prefix =
+        std::string(access == kWrite ? "cannot write state " : "cannot read state ") +
+        path_.string() + " (" + operation + "): ";
+    if (access == kWrite && read_only_) {
+      return fail(prefix + "it was opened read-only",
+                  "this command only reads the state; use a state-writing command");
+    }
+    std::lock_guard<std::mutex> hold(mu_);
+    try {
+      if constexpr (std::is_void_v<T>) {
+        body();
+        return {};
+      } else {
+        return body();
+      }
+    } catch (const std::exception& e) {
+      return fail(prefix + e.what());
+    } catch (...) {
+      return fail(prefix + "unknown error");
+    }
+  }
+
+  std::string now() { return config::format_utc(clock_.now()); }
+
+  std::optional<LockInfo> read_lock() {
+    Query q(db_->prepare(
+        "SELECT lock_id, pid, host, user, command, started_at FROM lock WHERE singleton = 1"));
+    if (!q.step())
+      return std::nullopt;
+    LockInfo info;
+    info.id = q.text(0);
+    info.pid = q.int64(1);
+    info.host = q.text(2);
+    info.user = q.text(3);
+    info.command = q.text(4);
+    info.started_at = q.text(5);
+    return info;
+  }
+
+  /// unlock and force-unlock: deletes the lock row if its id is `id`, else fails naming the
+  /// current lock (or saying there is none).
+  Result<void> release(const std::string& operation, const std::string& id) {
+    struct Outcome {
+      bool released = false;
+      std::optional<LockInfo> current;
+    };
+    Result<Outcome> got = guarded(kWrite, operation + " " + id, [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query(db_->prepare("DELETE FROM lock WHERE lock_id = ?1")).bind(1, id).run();
+      Outcome out;
+      out.released = db_->changes() > 0;
+      if (out.released) {
+        tx.commit();
+      } else {
+        out.current = read_lock();
+      }
+      return out;
+    });
+    if (!got)
+      return fail(std::move(got.error()));
+    if (got->released)
+      return {};
+    return fail(unlock_mismatch(operation, id, got->current));
+  }
+
+  /// Marks a pending journal row finished; throws when it is unknown or already finished.
+  void finish_journal(int64_t id, const std::string& outcome, const std::string& message) {
+    Query q(
+        db_->prepare("UPDATE journal SET finished_at = ?2, outcome = ?3, message = ?4 "
+                     "WHERE id = ?1 AND finished_at IS NULL"));
+    q.bind(1, id).bind(2, now()).bind(3, outcome).bind(4, message).run();
+    if (db_->changes() == 0) {
+      throw StoreError("journal entry " + std::to_string(id) +
+                       " is not pending (unknown or already finished)");
+    }
+  }
+
+  int64_t bump_serial() {
+    Query q(db_->prepare("UPDATE meta SET serial = serial + 1 WHERE id = 1 RETURNING serial"));
+    if (!q.step())
+      throw StoreError("the state is corrupt: the meta row is missing");
+    return q.int64(0);
+  }
+
+  int64_t read_serial() {
+    Query q(db_->prepare("SELECT serial FROM meta WHERE id = 1"));
+    if (!q.step())
+      throw StoreError("the state is corrupt: the meta row is missing");
+    return q.int64(0);
+  }
+
+  const std::filesystem::path path_;
+  config::Clock& clock_;
+  config::HostInfo& host_;
+  const bool read_only_;
+  std::mutex mu_;
+  std::unique_ptr<Connection> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> open_sqlite_store(const std::filesystem::path& path,
+                                                      config::Clock& clock,
+                                                      config::HostInfo& host) {
+  if (auto ok = make_parent_dirs(path); !ok)
+    return fail(ok.error());
+  if (auto ok = create_private_file(path); !ok)
+    return fail(ok.error());
+  const std::string name = path.string();
+  std::unique_ptr<Connection> db;
+  try {
+    db = std::make_unique<Connection>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+    // Connection settings only: nothing here reads or writes the file.
+    sqlite3_busy_timeout(db->get(), kBusyTimeoutMs);
+    db->exec("PRAGMA foreign_keys = ON");
+  } catch (const SqliteError& e) {
+    return fail("cannot open state " + name + ": " + e.what());
+  }
+
+  auto found = inspect_file(path, *db);  // refuses foreign and too-new files before any write
+  if (!found)
+    return fail(found.error());
+
+  try {
+    Query q(db->prepare("PRAGMA journal_mode = WAL"));
+    if (q.step() && q.text(0) != "wal") {
+      config::Log::write(config::LogLevel::kWarn,
+                         "state " + name + ": WAL journal unavailable, using " + q.text(0));
+    }
+  } catch (const SqliteError& e) {
+    return fail("cannot open state " + name + " (journal_mode): " + e.what());
+  }
+  try {
+    db->exec("PRAGMA synchronous = NORMAL");
+    if (found->kind != Inspection::Kind::kLakeinfra || found->version != sqlite::kSchemaVersion) {
+      Transaction tx(*db, Transaction::Kind::kWrite);
+      Inspection now = sqlite::initialise_or_migrate(*db, new_lineage());
+      if (auto ok = check_inspection(path, now); !ok)
+        return fail(ok.error());  // rolled back
+      tx.commit();
+    }
+  } catch (const std::exception& e) {  // SqliteError, or a failure making the lineage
+    return fail("cannot write state " + name + " (initialise): " + e.what());
+  }
+  return std::make_unique<SqliteStateStore>(path, clock, host, false, std::move(db));
+}
+
+Result<std::unique_ptr<StateStore>> open_sqlite_store_readonly(const std::filesystem::path& path,
+                                                               config::Clock& clock,
+                                                               config::HostInfo& host) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return fail("no state at " + name + "; run `lakeinfra init` or `lakeinfra apply` first");
+  }
+  std::unique_ptr<Connection> db;
+  try {
+    db = std::make_unique<Connection>(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    sqlite3_busy_timeout(db->get(), kBusyTimeoutMs);
+  } catch (const SqliteError& e) {
+    return fail("cannot open state " + name + ": " + e.what());
+  }
+  auto found = inspect_file(path, *db);
+  if (!found)
+    return fail(found.error());
+  if (found->kind == Inspection::Kind::kEmpty) {
+    return fail("no state at " + name + " (the file is empty); run `lakeinfra init` or " +
+                "`lakeinfra apply` first");
+  }
+  if (found->version < sqlite::kSchemaVersion) {
+    return fail("state " + name + " has schema version " + std::to_string(found->version) +
+                    "; it must be upgraded before it can be read",
+                "run a state-writing command such as `lakeinfra apply` to upgrade it");
+  }
+  return std::make_unique<SqliteStateStore>(path, clock, host, true, std::move(db));
+}
+
+}  // namespace lakeinfra::state

@@ -1,0 +1,597 @@
+#include "providers/local/local_provider.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+namespace lakeinfra::providers {
+namespace {
+
+namespace fs = std::filesystem;
+using config::Address;
+using config::Attributes;
+using config::DesiredResource;
+using config::ResourceRecord;
+
+/// A fresh directory under the system temp dir, removed with everything below it.
+class ScopedTempDir {
+ public:
+  ScopedTempDir() {
+    std::string pattern = (fs::temp_directory_path() / "lakeinfra-providers-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      std::abort();
+    path_ = pattern;
+  }
+  ~ScopedTempDir() {
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+/// RealFileSystem that fails chosen (operation, path) calls with a chosen error.
+class FaultyFileSystem : public config::FileSystem {
+ public:
+  /// `op` is one of read, write, stat, mkdir, mkdirs, list, remove, remove_all.
+  void fail(const std::string& op, const fs::path& path, std::errc error) {
+    std::lock_guard lock(mutex_);
+    failures_[{op, path.string()}] = std::make_error_code(error);
+  }
+
+  config::FsResult<std::string> read_file(const fs::path& path) override {
+    if (auto ec = check("read", path))
+      return tl::unexpected(ec);
+    return real_.read_file(path);
+  }
+  config::FsResult<void> write_file_atomic(const fs::path& path, const std::string& content,
+                                           unsigned mode) override {
+    if (auto ec = check("write", path))
+      return tl::unexpected(ec);
+    return real_.write_file_atomic(path, content, mode);
+  }
+  config::FsResult<config::FileInfo> stat(const fs::path& path) override {
+    if (auto ec = check("stat", path))
+      return tl::unexpected(ec);
+    return real_.stat(path);
+  }
+  config::FsResult<void> make_directory(const fs::path& path) override {
+    if (auto ec = check("mkdir", path))
+      return tl::unexpected(ec);
+    return real_.make_directory(path);
+  }
+  config::FsResult<void> make_directories(const fs::path& path) override {
+    if (auto ec = check("mkdirs", path))
+      return tl::unexpected(ec);
+    return real_.make_directories(path);
+  }
+  config::FsResult<std::vector<std::string>> list_directory(const fs::path& path) override {
+    if (auto ec = check("list", path))
+      return tl::unexpected(ec);
+    return real_.list_directory(path);
+  }
+  config::FsResult<void> remove(const fs::path& path) override {
+    if (auto ec = check("remove", path))
+      return tl::unexpected(ec);
+    return real_.remove(path);
+  }
+  config::FsResult<uint64_t> remove_all(const fs::path& path) override {
+    if (auto ec = check("remove_all", path))
+      return tl::unexpected(ec);
+    return real_.remove_all(path);
+  }
+
+ private:
+  std::error_code check(const std::string& op, const fs::path& path) {
+    std::lock_guard lock(mutex_);
+    auto it = failures_.find({op, path.string()});
+    return it == failures_.end() ? std::error_code() : it->second;
+  }
+
+  config::RealFileSystem real_;
+  std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, std::error_code> failures_;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+DesiredResource zone(const std::string& physical = "healthetl-dev01-bronze",
+                     const std::string& tier = "sensitive") {
+  DesiredResource d;
+  d.address = Address("zone", {"bronze"});
+  d.type = "zone";
+  d.provider_id = physical;
+  d.attributes = {{"name", "bronze"},
+                  {"tier", tier},
+                  {"force_destroy", false},
+                  {"lake", "healthetl"},
+                  {"instance", "dev01"}};
+  return d;
+}
+
+DesiredResource container(const std::string& physical = "healthetl-dev01-bronze/raw",
+                          const std::string& tier = "sensitive") {
+  DesiredResource d;
+  d.address = Address("container", {"bronze", "raw"});
+  d.type = "container";
+  d.provider_id = physical;
+  d.attributes = {{"zone", "bronze"}, {"name", "raw"}, {"tier", tier}};
+  return d;
+}
+
+ResourceRecord record(const DesiredResource& d) {
+  ResourceRecord r;
+  r.address = d.address;
+  r.type = d.type;
+  r.provider = "local";
+  r.provider_id = d.provider_id;
+  r.attributes = d.attributes;
+  return r;
+}
+
+class LocalProviderTest : public ::testing::Test {
+ protected:
+  fs::path root() const { return tmp_.path() / "lake"; }
+  fs::path zone_dir() const { return root() / "healthetl-dev01-bronze"; }
+  fs::path container_dir() const { return zone_dir() / "raw"; }
+
+  void create_zone_and_container() {
+    ASSERT_TRUE(provider_->create(zone())) << provider_->create(zone()).error().message;
+    ASSERT_TRUE(provider_->create(container())) << provider_->create(container()).error().message;
+  }
+
+  ScopedTempDir tmp_;
+  FaultyFileSystem fs_;
+  std::unique_ptr<Provider> provider_ = make_local_provider(tmp_.path() / "lake", fs_);
+};
+
+TEST_F(LocalProviderTest, IdentifiesItself) {
+  EXPECT_EQ(provider_->kind(), "local");
+  EXPECT_TRUE(provider_->manages("zone"));
+  EXPECT_TRUE(provider_->manages("container"));
+  EXPECT_FALSE(provider_->manages("role"));
+  EXPECT_EQ(provider_->describe("container", "a/b"), (root() / "a/b").string());
+  for (const char* attribute : {"name", "zone"}) {
+    EXPECT_TRUE(provider_->requires_replace("zone", attribute)) << attribute;
+  }
+  for (const char* attribute : {"tier", "force_destroy", "lake", "instance"}) {
+    EXPECT_FALSE(provider_->requires_replace("zone", attribute)) << attribute;
+  }
+}
+
+TEST_F(LocalProviderTest, RootIsNormalised) {
+  auto provider = make_local_provider(tmp_.path().string() + "/x/../lake/", fs_);
+  EXPECT_EQ(provider->describe("zone", "z"), (root() / "z").string());
+}
+
+TEST_F(LocalProviderTest, CreateMakesDirectoriesAndMarkers) {
+  auto created = provider_->create(zone());
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(*created, zone().attributes);
+  auto created_container = provider_->create(container());
+  ASSERT_TRUE(created_container) << created_container.error().message;
+  EXPECT_EQ(*created_container, container().attributes);
+
+  ASSERT_TRUE(fs::is_directory(container_dir()));
+  EXPECT_EQ(Attributes::parse(read_text(zone_dir() / kLocalMarkerFile)),
+            Attributes({{"managed_by", "lakeinfra"},
+                        {"address", "zone.bronze"},
+                        {"type", "zone"},
+                        {"tier", "sensitive"}}));
+  EXPECT_EQ(Attributes::parse(read_text(container_dir() / kLocalMarkerFile)),
+            Attributes({{"managed_by", "lakeinfra"},
+                        {"address", "container.bronze.raw"},
+                        {"type", "container"},
+                        {"tier", "sensitive"}}));
+}
+
+TEST_F(LocalProviderTest, ReadReportsTierAndNoEntries) {
+  auto missing = provider_->read("zone", "healthetl-dev01-bronze");
+  ASSERT_TRUE(missing) << missing.error().message;
+  EXPECT_FALSE(missing->has_value());
+
+  create_zone_and_container();
+  for (const auto& [type, id] : {std::pair{"zone", "healthetl-dev01-bronze"},
+                                 std::pair{"container", "healthetl-dev01-bronze/raw"}}) {
+    auto observed = provider_->read(type, id);
+    ASSERT_TRUE(observed) << observed.error().message;
+    ASSERT_TRUE(observed->has_value()) << id;
+    EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "sensitive"}}));
+    EXPECT_EQ((*observed)->data_entries, 0u);
+    EXPECT_FALSE((*observed)->unmanaged);
+  }
+}
+
+TEST_F(LocalProviderTest, DataEntriesCountFilesAnywhereBelow) {
+  create_zone_and_container();
+  write_text(container_dir() / "a.csv", "1\n");
+  write_text(container_dir() / "day=1" / "b.csv", "2\n");
+  fs::create_directories(container_dir() / "empty" / "deeper");
+
+  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_EQ((*observed)->data_entries, 2u);
+  auto zone_observed = provider_->read("zone", "healthetl-dev01-bronze");
+  ASSERT_TRUE(zone_observed && zone_observed->has_value());
+  EXPECT_EQ((*zone_observed)->data_entries, 2u);  // The container's marker is not data.
+}
+
+TEST_F(LocalProviderTest, SymlinksInsideCountAsEntriesAndAreNotFollowed) {
+  create_zone_and_container();
+  fs::path outside = tmp_.path() / "outside";
+  write_text(outside / "x.csv", "x");
+  write_text(outside / "y.csv", "y");
+  fs::create_directory_symlink(outside, container_dir() / "link");
+
+  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_EQ((*observed)->data_entries, 1u);
+
+  ASSERT_TRUE(provider_->remove(record(container()), /*force=*/true));
+  EXPECT_FALSE(fs::exists(container_dir()));
+  EXPECT_TRUE(fs::exists(outside / "x.csv"));
+  EXPECT_TRUE(fs::exists(outside / "y.csv"));
+}
+
+TEST_F(LocalProviderTest, RemoveWithoutForceRefusesToDeleteData) {
+  create_zone_and_container();
+  write_text(container_dir() / "a.csv", "1\n");
+  write_text(container_dir() / "day=1" / "b.csv", "2\n");
+  write_text(zone_dir() / "notes.txt", "3\n");
+
+  auto removed = provider_->remove(record(zone()), /*force=*/false);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().kind, FailureKind::kConflict);
+  EXPECT_EQ(removed.error().message,
+            "zone directory " + zone_dir().string() + " holds 3 entries; refusing to delete data");
+
+  auto removed_container = provider_->remove(record(container()), /*force=*/false);
+  ASSERT_FALSE(removed_container);
+  EXPECT_EQ(removed_container.error().message, "container directory " + container_dir().string() +
+                                                   " holds 2 entries; refusing to delete data");
+
+  EXPECT_EQ(read_text(container_dir() / "a.csv"), "1\n");
+  EXPECT_EQ(read_text(container_dir() / "day=1" / "b.csv"), "2\n");
+  EXPECT_EQ(read_text(zone_dir() / "notes.txt"), "3\n");
+  EXPECT_TRUE(fs::exists(zone_dir() / kLocalMarkerFile));
+  EXPECT_TRUE(fs::exists(container_dir() / kLocalMarkerFile));
+}
+
+TEST_F(LocalProviderTest, SingleEntryMessage) {
+  create_zone_and_container();
+  write_text(container_dir() / "a.csv", "1\n");
+  auto removed = provider_->remove(record(container()), /*force=*/false);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().message, "container directory " + container_dir().string() +
+                                         " holds 1 entry; refusing to delete data");
+}
+
+TEST_F(LocalProviderTest, RemoveWithForceDeletesData) {
+  create_zone_and_container();
+  write_text(container_dir() / "day=1" / "b.csv", "2\n");
+  auto removed = provider_->remove(record(zone()), /*force=*/true);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(fs::exists(zone_dir()));
+  EXPECT_TRUE(fs::is_directory(root()));
+}
+
+TEST_F(LocalProviderTest, RemoveEmptyZoneRemovesMarkersAndEmptyDirectories) {
+  create_zone_and_container();
+  fs::create_directories(container_dir() / "empty" / "deeper");
+  fs::create_directories(zone_dir() / "tmp");
+  auto removed = provider_->remove(record(zone()), /*force=*/false);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(fs::exists(zone_dir()));
+  EXPECT_TRUE(fs::is_empty(root()));
+}
+
+TEST_F(LocalProviderTest, RemoveOfMissingObjectSucceeds) {
+  EXPECT_TRUE(provider_->remove(record(zone()), false));
+  EXPECT_TRUE(provider_->remove(record(container()), true));
+}
+
+TEST_F(LocalProviderTest, LeftoverMarkerTempFileIsNotData) {
+  create_zone_and_container();
+  write_text(container_dir() / (std::string(kLocalMarkerFile) + ".tmp-123"), "{");
+  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_EQ((*observed)->data_entries, 0u);
+  EXPECT_TRUE(provider_->remove(record(container()), false));
+  EXPECT_FALSE(fs::exists(container_dir()));
+}
+
+TEST_F(LocalProviderTest, CreateAdoptsExistingDirectoryWithoutDeletingFiles) {
+  write_text(zone_dir() / "old.csv", "keep\n");
+  auto created = provider_->create(zone());
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(read_text(zone_dir() / "old.csv"), "keep\n");
+  EXPECT_TRUE(fs::exists(zone_dir() / kLocalMarkerFile));
+
+  auto again = provider_->create(zone());
+  ASSERT_TRUE(again) << again.error().message;
+  auto observed = provider_->read("zone", "healthetl-dev01-bronze");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_FALSE((*observed)->unmanaged);
+  EXPECT_EQ((*observed)->data_entries, 1u);
+}
+
+TEST_F(LocalProviderTest, ContainerWithoutZoneIsNotFound) {
+  auto created = provider_->create(container());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kNotFound);
+  EXPECT_EQ(created.error().message, "zone directory " + zone_dir().string() + " does not exist");
+  EXPECT_FALSE(fs::exists(zone_dir()));
+}
+
+TEST_F(LocalProviderTest, FileInPlaceOfDirectoryIsConflict) {
+  write_text(zone_dir(), "not a directory");
+  auto created = provider_->create(zone());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kConflict);
+  EXPECT_EQ(created.error().message,
+            "zone path " + zone_dir().string() + " exists and is not a directory");
+  auto removed = provider_->remove(record(zone()), true);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().kind, FailureKind::kConflict);
+  EXPECT_EQ(read_text(zone_dir()), "not a directory");
+}
+
+TEST_F(LocalProviderTest, UpdateRewritesTier) {
+  create_zone_and_container();
+  ResourceRecord prior = record(zone());
+  auto updated = provider_->update(prior, zone("healthetl-dev01-bronze", "internal"));
+  ASSERT_TRUE(updated) << updated.error().message;
+  EXPECT_EQ((*updated)["tier"], "internal");
+  EXPECT_EQ(Attributes::parse(read_text(zone_dir() / kLocalMarkerFile))["tier"], "internal");
+  auto observed = provider_->read("zone", "healthetl-dev01-bronze");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "internal"}}));
+}
+
+TEST_F(LocalProviderTest, UpdateOfMissingDirectoryIsNotFound) {
+  auto updated = provider_->update(record(zone()), zone());
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error().kind, FailureKind::kNotFound);
+  EXPECT_EQ(updated.error().message, "zone directory " + zone_dir().string() + " does not exist");
+  EXPECT_FALSE(fs::exists(zone_dir()));
+}
+
+TEST_F(LocalProviderTest, HandEditedMarkerShowsAsDrift) {
+  create_zone_and_container();
+  auto marker = Attributes::parse(read_text(zone_dir() / kLocalMarkerFile));
+  marker["tier"] = "internal";
+  write_text(zone_dir() / kLocalMarkerFile, marker.dump());
+  auto observed = provider_->read("zone", "healthetl-dev01-bronze");
+  ASSERT_TRUE(observed && observed->has_value());
+  EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "internal"}}));
+  EXPECT_FALSE((*observed)->unmanaged);
+}
+
+TEST_F(LocalProviderTest, DirectoryWithoutValidMarkerIsUnmanaged) {
+  write_text(zone_dir() / "data.csv", "x");
+  for (const char* marker : {"", "not json", "[]", R"({"managed_by":"someone"})",
+                             R"({"managed_by":"lakeinfra","type":"container","tier":"x"})"}) {
+    if (*marker != '\0')
+      write_text(zone_dir() / kLocalMarkerFile, marker);
+    auto observed = provider_->read("zone", "healthetl-dev01-bronze");
+    ASSERT_TRUE(observed) << observed.error().message;
+    ASSERT_TRUE(observed->has_value());
+    EXPECT_TRUE((*observed)->unmanaged) << marker;
+    EXPECT_EQ((*observed)->attributes, Attributes::object()) << marker;
+    EXPECT_EQ((*observed)->data_entries, 1u) << marker;
+  }
+}
+
+TEST_F(LocalProviderTest, UnsafeIdsAreRefused) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"zone", ""},
+      {"zone", "/etc"},
+      {"zone", ".."},
+      {"zone", "."},
+      {"zone", "a/b"},
+      {"zone", "Bronze"},
+      {"zone", "a b"},
+      {"zone", "a\\b"},
+      {"zone", "a/"},
+      {"container", "z"},
+      {"container", "z/.."},
+      {"container", "../z"},
+      {"container", "z//c"},
+      {"container", "z/c/d"},
+      {"container", "/tmp/c"},
+      {"container", "z/"},
+      {"container", "z/../../x"},
+      {"role", "z"},
+  };
+  for (const auto& [type, id] : cases) {
+    SCOPED_TRACE(type + " \"" + id + "\"");
+    DesiredResource d = type == "container" ? container(id) : zone(id);
+    d.type = type;
+    auto created = provider_->create(d);
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.error().kind, FailureKind::kInvalid);
+    EXPECT_FALSE(created.error().message.empty());
+    auto read = provider_->read(type, id);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().kind, FailureKind::kInvalid);
+    auto updated = provider_->update(record(d), d);
+    ASSERT_FALSE(updated);
+    EXPECT_EQ(updated.error().kind, FailureKind::kInvalid);
+    auto removed = provider_->remove(record(d), true);
+    ASSERT_FALSE(removed);
+    EXPECT_EQ(removed.error().kind, FailureKind::kInvalid);
+  }
+  // Nothing was made, not even the root, and nothing outside it.
+  EXPECT_TRUE(fs::is_empty(tmp_.path()));
+}
+
+TEST_F(LocalProviderTest, UnsafeIdMessages) {
+  auto dotdot = provider_->create(container("z/.."));
+  ASSERT_FALSE(dotdot);
+  EXPECT_EQ(dotdot.error().message,
+            "unsafe container id \"z/..\": path component \"..\" is not allowed");
+  auto absolute = provider_->create(zone("/etc"));
+  ASSERT_FALSE(absolute);
+  EXPECT_EQ(absolute.error().message, "unsafe zone id \"/etc\": it is an absolute path");
+  auto deep = provider_->create(zone("a/b"));
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().message, "unsafe zone id \"a/b\": a zone id has 1 path component, not 2");
+  auto chars = provider_->create(zone("Bronze"));
+  ASSERT_FALSE(chars);
+  EXPECT_EQ(chars.error().message,
+            "unsafe zone id \"Bronze\": path component \"Bronze\" has characters outside "
+            "[a-z0-9-._]");
+}
+
+TEST_F(LocalProviderTest, SymlinkComponentsAreRefused) {
+  fs::path outside = tmp_.path() / "outside";
+  write_text(outside / "precious.csv", "keep");
+  fs::create_directories(root());
+  fs::create_directory_symlink(outside, root() / "escape");
+
+  auto created = provider_->create(container("escape/raw"));
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(created.error().message, "refusing to use " + (root() / "escape").string() +
+                                         ": it is a symlink and could lead outside " +
+                                         root().string());
+  EXPECT_FALSE(fs::exists(outside / "raw"));
+
+  auto zone_created = provider_->create(zone("escape"));
+  ASSERT_FALSE(zone_created);
+  EXPECT_EQ(zone_created.error().kind, FailureKind::kInvalid);
+  EXPECT_FALSE(fs::exists(outside / kLocalMarkerFile));
+
+  auto read = provider_->read("zone", "escape");
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind, FailureKind::kInvalid);
+
+  auto removed = provider_->remove(record(zone("escape")), /*force=*/true);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(read_text(outside / "precious.csv"), "keep");
+
+  // A symlink in the container's place is refused too.
+  ASSERT_TRUE(provider_->create(zone()));
+  fs::create_directory_symlink(outside, zone_dir() / "raw");
+  auto container_removed = provider_->remove(record(container()), /*force=*/true);
+  ASSERT_FALSE(container_removed);
+  EXPECT_EQ(container_removed.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(read_text(outside / "precious.csv"), "keep");
+  EXPECT_FALSE(fs::exists(outside / kLocalMarkerFile));
+}
+
+TEST_F(LocalProviderTest, PermissionDeniedIsAuth) {
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root bypasses directory permissions";
+  fs::create_directories(root());
+  fs::permissions(root(), fs::perms::owner_read | fs::perms::owner_exec);
+  auto created = provider_->create(zone());
+  fs::permissions(root(), fs::perms::owner_all);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(created.error().message, "mkdir " + zone_dir().string() + ": Permission denied");
+}
+
+TEST_F(LocalProviderTest, InjectedErrorsMapToKinds) {
+  fs_.fail("mkdir", zone_dir(), std::errc::permission_denied);
+  auto denied = provider_->create(zone());
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(denied.error().message, "mkdir " + zone_dir().string() + ": Permission denied");
+
+  fs_.fail("mkdirs", root(), std::errc::operation_not_permitted);
+  auto not_permitted = provider_->create(zone());
+  ASSERT_FALSE(not_permitted);
+  EXPECT_EQ(not_permitted.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(not_permitted.error().message,
+            "mkdir " + root().string() + ": Operation not permitted");
+
+  fs_.fail("stat", root() / "other", std::errc::no_space_on_device);
+  auto other = provider_->read("zone", "other");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().kind, FailureKind::kInternal);
+  EXPECT_EQ(other.error().message,
+            "stat " + (root() / "other").string() + ": No space left on device");
+}
+
+TEST_F(LocalProviderTest, WriteFailureNamesTheMarkerPath) {
+  fs_.fail("write", zone_dir() / kLocalMarkerFile, std::errc::io_error);
+  auto created = provider_->create(zone());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kInternal);
+  EXPECT_EQ(created.error().message,
+            "write " + (zone_dir() / kLocalMarkerFile).string() + ": Input/output error");
+}
+
+TEST_F(LocalProviderTest, ListAndRemoveFailuresAreReported) {
+  create_zone_and_container();
+  fs_.fail("list", container_dir(), std::errc::permission_denied);
+  auto read = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(read.error().message, "list " + container_dir().string() + ": Permission denied");
+
+  fs_.fail("remove_all", zone_dir(), std::errc::device_or_resource_busy);
+  auto removed = provider_->remove(record(zone()), true);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().kind, FailureKind::kInternal);
+  EXPECT_EQ(removed.error().message,
+            "remove_all " + zone_dir().string() + ": Device or resource busy");
+}
+
+TEST_F(LocalProviderTest, NonObjectAttributesDoNotThrow) {
+  DesiredResource d = zone();
+  d.attributes = Attributes::array({1, 2});
+  auto created = provider_->create(d);
+  ASSERT_TRUE(created) << created.error().message;
+
+  d.attributes = {{"tier", std::string("\xff\xfe")}};  // Invalid UTF-8: dump() throws.
+  auto updated = provider_->update(record(d), d);
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error().kind, FailureKind::kInternal);
+  EXPECT_NE(updated.error().message.find("update healthetl-dev01-bronze: unexpected error"),
+            std::string::npos);
+}
+
+TEST_F(LocalProviderTest, ConcurrentCreatesOfDifferentResources) {
+  ASSERT_TRUE(provider_->create(zone()));
+  std::vector<std::thread> threads;
+  std::vector<int> ok(8, 0);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto c = container("healthetl-dev01-bronze/c" + std::to_string(i));
+      ok[static_cast<size_t>(i)] = provider_->create(c).has_value() &&
+                                   provider_->read("container", c.provider_id).has_value();
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_TRUE(ok[static_cast<size_t>(i)]) << i;
+    EXPECT_TRUE(fs::exists(zone_dir() / ("c" + std::to_string(i)) / kLocalMarkerFile));
+  }
+}
+
+}  // namespace
+}  // namespace lakeinfra::providers

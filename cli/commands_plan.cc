@@ -1,0 +1,214 @@
+// plan, apply and destroy: the commands that compute a plan and may carry it out.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "planner/desired.h"
+#include "planner/executor.h"
+#include "planner/plan_file.h"
+#include "planner/planner.h"
+#include "planner/reconcile.h"
+
+namespace lakeinfra::cli {
+namespace {
+
+/// Everything a planned command holds until it finishes; the lock is released last-in-first-out.
+struct Session {
+  std::unique_ptr<state::StateStore> store;
+  std::optional<LockGuard> lock;
+  std::unique_ptr<providers::Provider> provider;
+  planner::Plan plan;
+};
+
+Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
+  auto t = parse_duration(flags.lock_timeout);
+  if (!t) {
+    return fail("invalid --lock-timeout \"" + flags.lock_timeout + "\"",
+                "give a duration such as 0s, 30s, 500ms or 5m");
+  }
+  return *t;
+}
+
+/// Opens state, locks it, settles interrupted steps and reloads; returns the snapshot.
+Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& command,
+                                      std::chrono::milliseconds timeout) {
+  auto store = app.open_state(/*create=*/true);
+  if (!store) return tl::unexpected(store.error());
+  s.store = std::move(*store);
+  auto lock = take_lock(app, *s.store, command, timeout);
+  if (!lock) return tl::unexpected(lock.error());
+  s.lock.emplace(std::move(*lock));
+  auto snapshot = s.store->load();
+  if (!snapshot) return snapshot;
+  if (snapshot->pending.empty()) return snapshot;
+  auto notes = planner::reconcile(*snapshot, *s.store, *s.provider);
+  if (!notes) return tl::unexpected(notes.error());
+  s.plan.notes = *notes;
+  return s.store->load();
+}
+
+Result<Session> make_session(App& app, const PlanFlags& flags, const std::string& command,
+                             bool destroy) {
+  auto timeout = lock_timeout_of(flags);
+  if (!timeout) return tl::unexpected(timeout.error());
+  auto lake = app.load_config();
+  if (!lake) return tl::unexpected(lake.error());
+  Session s;
+  auto provider = app.make_provider(lake->storage);
+  if (!provider) return tl::unexpected(provider.error());
+  s.provider = std::move(*provider);
+  auto snapshot = lock_and_load(app, s, command, *timeout);
+  if (!snapshot) return tl::unexpected(snapshot.error());
+
+  planner::PlanOptions po;
+  po.refresh = flags.refresh;
+  po.destroy = destroy || flags.destroy;
+  po.parallelism = flags.parallelism;
+  for (const auto& t : flags.targets) {
+    auto a = config::Address::parse(t);
+    if (!a) {
+      return fail("invalid --target \"" + t + "\"",
+                  "an address is TYPE.NAME, e.g. zone.bronze or container.bronze.raw");
+    }
+    po.targets.push_back(*a);
+  }
+  auto notes = std::move(s.plan.notes);
+  auto plan = planner::make_plan(planner::desired_resources(*lake), *snapshot, *s.provider, po);
+  if (!plan) return tl::unexpected(plan.error());
+  s.plan = std::move(*plan);
+  s.plan.notes = std::move(notes);
+  s.plan.storage = {{"provider", lake->storage.provider},
+                    {"root", lake->storage.root.string()}};
+  return s;
+}
+
+bool confirm(App& app, bool destroy) {
+  if (!::isatty(STDIN_FILENO)) return false;
+  app.render.line("");
+  app.render.line(app.render.bold(destroy ? "Do you really want to destroy all resources?"
+                                          : "Do you want to perform these actions?"));
+  app.render.line(destroy ? "  lakeinfra will destroy all your managed storage, as shown above."
+                          : "  lakeinfra will perform the actions described above.");
+  app.render.line("  Only 'yes' will be accepted to approve.");
+  app.render.line("");
+  std::fputs(app.render.bold("  Enter a value: ").c_str(), stdout);
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  app.render.line("");
+  return answer == "yes";
+}
+
+int run_apply(App& app, Session& s, const std::string& command, int parallelism, bool destroy) {
+  auto run = s.store->begin_run(command);
+  if (!run) return app.report(run.error());
+  ApplyPrinter printer(app.render, s.plan);
+  planner::ApplyOptions ao;
+  ao.parallelism = parallelism;
+  auto report = planner::apply_plan(s.plan, *s.provider, *s.store, printer, app.clock, ao);
+  state::RunRecord summary;
+  summary.status = report.ok() ? "ok" : "failed";
+  summary.added = report.added;
+  summary.changed = report.changed;
+  summary.destroyed = report.destroyed;
+  summary.failed = report.failed;
+  (void)s.store->end_run(*run, summary);
+  render_apply_summary(app.render, report, destroy);
+  return report.ok() ? 0 : 1;
+}
+
+int apply_saved_plan(App& app, const ApplyFlags& flags) {
+  auto timeout = lock_timeout_of(flags.plan);
+  if (!timeout) return app.report(timeout.error());
+  auto plan = planner::load_plan(flags.plan_file, app.fs);
+  if (!plan) return app.report(plan.error());
+  Session s;
+  s.plan = std::move(*plan);
+  config::Storage storage;
+  storage.provider = s.plan.storage.value("provider", std::string("local"));
+  storage.root = s.plan.storage.value("root", std::string());
+  auto provider = app.make_provider(storage);
+  if (!provider) return app.report(provider.error());
+  s.provider = std::move(*provider);
+  auto saved_notes = s.plan.notes;
+  auto snapshot = lock_and_load(app, s, "apply", *timeout);
+  if (!snapshot) return app.report(snapshot.error());
+  for (const auto& n : s.plan.notes) {
+    if (std::find(saved_notes.begin(), saved_notes.end(), n) == saved_notes.end()) {
+      app.render.line("Reconciled: " + n);
+    }
+  }
+  if (snapshot->lineage != s.plan.lineage) {
+    return app.report(config::Diagnostics::error(
+        "Saved plan does not match the given state",
+        "plan file " + flags.plan_file + " was made for state lineage " + s.plan.lineage +
+            ", but " + app.state_path().string() + " has lineage " + snapshot->lineage,
+        "make a new plan against this state with `lakeinfra plan --out FILE`"));
+  }
+  if (snapshot->serial != s.plan.serial) {
+    return app.report(config::Diagnostics::error(
+        "Saved plan is stale",
+        "the state changed since plan file " + flags.plan_file + " was made (state serial " +
+            std::to_string(snapshot->serial) + ", plan made at serial " +
+            std::to_string(s.plan.serial) + ")",
+        "make a new plan with `lakeinfra plan --out FILE` and apply that"));
+  }
+  if (!s.plan.has_changes()) {
+    app.render.line("No changes. The saved plan has nothing to do.");
+    return 0;
+  }
+  return run_apply(app, s, s.plan.destroy ? "destroy" : "apply", flags.plan.parallelism,
+                   s.plan.destroy);
+}
+
+}  // namespace
+
+int cmd_plan(App& app, const PlanFlags& flags) {
+  auto s = make_session(app, flags, "plan", flags.destroy);
+  if (!s) return app.report(s.error());
+  if (flags.json) {
+    std::printf("%s\n", planner::terraform_json(s->plan, LAKEINFRA_VERSION).dump(2).c_str());
+  } else {
+    app.render.plan(s->plan);
+  }
+  if (!flags.out.empty()) {
+    auto saved = planner::save_plan(s->plan, flags.out, app.fs);
+    if (!saved) return app.report(saved.error());
+    if (!flags.json) {
+      app.render.line("");
+      app.render.line("Saved the plan to: " + flags.out);
+      app.render.line("To perform exactly these actions, run: lakeinfra apply " + flags.out);
+    }
+  }
+  if (flags.detailed_exitcode && s->plan.has_changes()) return 2;
+  return 0;
+}
+
+int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
+  if (!flags.plan_file.empty()) return apply_saved_plan(app, flags);
+  const std::string command = destroy ? "destroy" : "apply";
+  auto s = make_session(app, flags.plan, command, destroy);
+  if (!s) return app.report(s.error());
+  app.render.plan(s->plan);
+  if (!s->plan.has_changes()) return 0;
+  if (!flags.auto_approve) {
+    if (!::isatty(STDIN_FILENO)) {
+      return app.report(config::Diagnostics::error(
+          command + " needs approval, but there is no terminal to ask on",
+          "lakeinfra asks before changing anything; without a terminal it cannot",
+          "pass --auto-approve (as CI does), or save a plan with `lakeinfra plan --out FILE` "
+          "and run `lakeinfra apply FILE`"));
+    }
+    if (!confirm(app, destroy)) {
+      app.render.line(std::string(destroy ? "Destroy" : "Apply") +
+                      " cancelled: only 'yes' approves. Nothing was changed.");
+      return 1;
+    }
+  }
+  app.render.line("");
+  return run_apply(app, *s, command, flags.plan.parallelism, destroy);
+}
+
+}  // namespace lakeinfra::cli

@@ -1,0 +1,273 @@
+#include "cli/render.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+namespace lakeinfra::cli {
+namespace {
+
+std::string relative_to_cwd(const std::string& file) {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  if (ec) return file;
+  auto rel = std::filesystem::path(file).lexically_relative(cwd);
+  if (rel.empty() || rel.string().rfind("..", 0) == 0) return file;
+  return rel.string();
+}
+
+const char* heading(planner::Action a) {
+  switch (a) {
+    case planner::Action::kCreate: return "will be created";
+    case planner::Action::kUpdate: return "will be updated in-place";
+    case planner::Action::kReplace: return "must be replaced";
+    case planner::Action::kDelete: return "will be destroyed";
+    case planner::Action::kNoOp: break;
+  }
+  return "is unchanged";
+}
+
+std::string name_of(const config::Address& a) {
+  std::string n;
+  for (size_t i = 0; i < a.names().size(); ++i) n += (i ? "." : "") + a.names()[i];
+  return n;
+}
+
+}  // namespace
+
+std::string value_text(const config::Attributes& v) {
+  if (v.is_null()) return "null";
+  if (v.is_string()) return "\"" + v.get<std::string>() + "\"";
+  return v.dump();
+}
+
+std::string Renderer::paint(const char* code, const std::string& s) const {
+  if (!color_) return s;
+  return std::string("\033[") + code + "m" + s + "\033[0m";
+}
+
+void Renderer::line(const std::string& text) { std::fprintf(out_, "%s\n", text.c_str()); }
+
+std::string Renderer::source_excerpt(const config::Location& loc) {
+  if (!loc.known() || loc.line <= 0) return {};
+  auto text = fs_.read_file(loc.file);
+  if (!text) return {};
+  size_t start = 0;
+  for (int l = 1; l < loc.line; ++l) {
+    start = text->find('\n', start);
+    if (start == std::string::npos) return {};
+    ++start;
+  }
+  size_t end = text->find('\n', start);
+  std::string src = text->substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (src.size() > 200) src = src.substr(0, 200) + "...";
+  std::string num = std::to_string(loc.line);
+  std::string pad(num.size(), ' ');
+  std::string out = "   " + pad + " |\n";
+  out += "   " + num + " | " + src + "\n";
+  if (loc.column > 0) {
+    std::string spaces;
+    for (int i = 1; i < loc.column && static_cast<size_t>(i - 1) < src.size(); ++i) {
+      spaces += src[i - 1] == '\t' ? '\t' : ' ';
+    }
+    out += "   " + pad + " | " + spaces + "^\n";
+  }
+  return out;
+}
+
+void Renderer::diagnostics(const config::Diagnostics& diags) {
+  for (const auto& d : diags) {
+    std::string label;
+    switch (d.severity) {
+      case config::Severity::kError: label = red(bold("Error:")); break;
+      case config::Severity::kWarning: label = yellow(bold("Warning:")); break;
+      case config::Severity::kNote: label = bold("Note:"); break;
+    }
+    std::string text = label + " " + d.summary + "\n";
+    if (d.location.known()) {
+      config::Location shown = d.location;
+      shown.file = relative_to_cwd(d.location.file);
+      text += "  --> " + shown.str() + "\n" + source_excerpt(d.location);
+    }
+    if (!d.detail.empty()) text += "  " + d.detail + "\n";
+    if (!d.hint.empty()) text += "  hint: " + d.hint + "\n";
+    std::fprintf(err_, "%s\n", text.c_str());
+  }
+}
+
+void Renderer::resource_block(const planner::ResourceChange& c) {
+  using planner::Action;
+  std::string symbol;
+  switch (c.action) {
+    case Action::kCreate: symbol = green("  +"); break;
+    case Action::kUpdate: symbol = yellow("  ~"); break;
+    case Action::kReplace: symbol = red("-") + "/" + green("+"); break;
+    case Action::kDelete: symbol = red("  -"); break;
+    case Action::kNoOp: return;
+  }
+  line("  " + bold("# " + c.address.str()) + " " + heading(c.action));
+  // A plain create explains itself; other actions say why they are needed.
+  if (c.action != Action::kCreate || !c.drift.empty()) {
+    for (const auto& r : c.reasons) line("  # (" + r + ")");
+  }
+  line(symbol + " " + c.type + " \"" + name_of(c.address) + "\" {");
+
+  config::Attributes before = c.before_json();
+  config::Attributes after = c.after_json();
+  std::map<std::string, std::pair<config::Attributes, config::Attributes>> rows;
+  if (before.is_object()) {
+    for (const auto& [k, v] : before.items()) rows[k].first = v;
+  }
+  if (after.is_object()) {
+    for (const auto& [k, v] : after.items()) rows[k].second = v;
+  }
+  size_t width = 0;
+  for (const auto& [k, v] : rows) width = std::max(width, k.size());
+  std::map<std::string, bool> forces;
+  for (const auto& a : c.attribute_changes) forces[a.name] = a.forces_replacement;
+  bool id_forces = c.prior && c.desired && c.prior->provider_id != c.desired->provider_id;
+  for (const auto& [k, v] : rows) {
+    std::string key = k + std::string(width - k.size(), ' ');
+    const auto& [b, a] = v;
+    std::string row;
+    if (c.action == Action::kCreate) {
+      row = green("+") + " " + key + " = " + value_text(a);
+    } else if (c.action == Action::kDelete) {
+      row = red("-") + " " + key + " = " + value_text(b);
+    } else if (b == a) {
+      continue;  // unchanged attributes are not repeated
+    } else {
+      row = yellow("~") + " " + key + " = " + value_text(b) + " -> " + value_text(a);
+      if (forces[k] || ((k == "id" || k == "location") && id_forces)) {
+        row += " " + red("# forces replacement");
+      }
+    }
+    line("      " + row);
+  }
+  line("    }");
+  line("");
+}
+
+void Renderer::plan(const planner::Plan& plan) {
+  for (const auto& n : plan.notes) line(bold("Reconciled: ") + n);
+  if (!plan.notes.empty()) line("");
+
+  bool drift = std::any_of(plan.changes.begin(), plan.changes.end(),
+                           [](const planner::ResourceChange& c) { return !c.drift.empty(); });
+  if (drift) {
+    line(bold("Note: Objects have changed outside of lakeinfra"));
+    line("");
+    line("lakeinfra detected the following changes made outside of lakeinfra since the last "
+         "apply:");
+    line("");
+    for (const auto& c : plan.changes) {
+      if (c.drift.empty()) continue;
+      line("  " + bold("# " + c.address.str()) + " has changed");
+      for (const auto& d : c.drift) {
+        if (d.name == "exists") {
+          line("      " + red("-") + " deleted outside lakeinfra");
+        } else {
+          line("      " + yellow("~") + " " + d.name + " = " + value_text(d.before) + " -> " +
+               value_text(d.after));
+        }
+      }
+    }
+    line("");
+  }
+
+  if (!plan.has_changes()) {
+    line(green(bold("No changes.")) + bold(" Your lake matches the configuration."));
+    line("");
+    line("lakeinfra has compared your real storage against your configuration and found no "
+         "differences, so no changes are needed.");
+    return;
+  }
+  line("lakeinfra will perform the following actions:");
+  line("");
+  for (const auto& c : plan.changes) resource_block(c);
+  auto n = plan.counts();
+  line(bold("Plan:") + " " + std::to_string(n.add) + " to add, " + std::to_string(n.change) +
+       " to change, " + std::to_string(n.destroy) + " to destroy.");
+}
+
+void Renderer::state_list(const state::Snapshot& snapshot) {
+  for (const auto& [address, record] : snapshot.resources) line(address.str());
+}
+
+void Renderer::state_show(const config::ResourceRecord& record) {
+  line("# " + record.address.str() + ":");
+  line(record.type + " \"" + name_of(record.address) + "\" {");
+  config::Attributes j = record.attributes;
+  j["id"] = record.provider_id;
+  j["provider"] = record.provider;
+  size_t width = 0;
+  for (const auto& [k, v] : j.items()) width = std::max(width, k.size());
+  for (const auto& [k, v] : j.items()) {
+    line("    " + k + std::string(width - k.size(), ' ') + " = " + value_text(v));
+  }
+  std::string deps;
+  for (const auto& d : record.depends_on) deps += (deps.empty() ? "" : ", ") + d.str();
+  if (!deps.empty()) line("    # depends on " + deps);
+  line("}");
+}
+
+void ApplyPrinter::step_started(const config::Address& address, planner::StepKind kind) {
+  const char* verb = kind == planner::StepKind::kCreate   ? "Creating..."
+                     : kind == planner::StepKind::kUpdate ? "Modifying..."
+                                                          : "Destroying...";
+  r_.line(r_.bold(address.str() + ":") + " " + verb);
+}
+
+void ApplyPrinter::step_finished(const planner::StepResult& result) {
+  using planner::StepStatus;
+  std::string who = r_.bold(result.address.str() + ":");
+  std::string ms = std::to_string(result.elapsed.count()) + "ms";
+  if (result.status == StepStatus::kSucceeded) {
+    const char* what = result.kind == planner::StepKind::kCreate   ? "Creation complete"
+                       : result.kind == planner::StepKind::kUpdate ? "Modifications complete"
+                                                                   : "Destruction complete";
+    std::string id;
+    for (const auto& c : plan_.changes) {
+      if (c.address == result.address && c.desired && result.kind != planner::StepKind::kDelete) {
+        id = " [id=" + c.desired->provider_id + "]";
+      }
+    }
+    r_.line(who + " " + what + " after " + ms + id);
+  } else if (result.status == StepStatus::kFailed) {
+    r_.line(who + " " + r_.red(std::string(planner::step_kind_name(result.kind)) +
+                               " failed after " + ms + ": " + result.message));
+  } else {
+    r_.line(who + " " + r_.yellow("Skipped: " + result.message));
+  }
+}
+
+void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool destroy) {
+  std::string counts = std::to_string(report.added) + " added, " +
+                       std::to_string(report.changed) + " changed, " +
+                       std::to_string(report.destroyed) + " destroyed";
+  r.line("");
+  if (report.ok()) {
+    r.line(r.green(r.bold(std::string(destroy ? "Destroy" : "Apply") + " complete!")) +
+           " Resources: " + (destroy ? std::to_string(report.destroyed) + " destroyed" : counts) +
+           ".");
+    return;
+  }
+  r.line(r.red(r.bold(std::string(destroy ? "Destroy" : "Apply") + " failed.")) +
+         " Resources: " + counts + "; " + std::to_string(report.failed) + " failed, " +
+         std::to_string(report.skipped) + " skipped.");
+  auto list = [&](planner::StepStatus s, const char* label) {
+    for (const auto& step : report.steps) {
+      if (step.status != s) continue;
+      std::string text = std::string("  ") + label + " " + step_kind_name(step.kind) + " " +
+                         step.address.str();
+      if (!step.message.empty()) text += ": " + step.message;
+      r.line(text);
+    }
+  };
+  list(planner::StepStatus::kSucceeded, "succeeded:");
+  list(planner::StepStatus::kFailed, "failed:   ");
+  list(planner::StepStatus::kSkipped, "skipped:  ");
+  r.line("Everything that succeeded is recorded in state; fix the failures and run apply again.");
+}
+
+}  // namespace lakeinfra::cli

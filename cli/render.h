@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "config/diagnostics.h"
+#include "config/filesystem.h"
+#include "planner/executor.h"
+#include "planner/plan.h"
+#include "state/state_store.h"
+
+namespace lakeinfra::cli {
+
+/// Human output: colours (when enabled), diagnostics with a source excerpt and caret, plans in
+/// Terraform's style, apply progress. Writes to the FILE* it is given.
+class Renderer {
+ public:
+  Renderer(FILE* out, FILE* err, bool color, config::FileSystem& fs)
+      : out_(out), err_(err), color_(color), fs_(fs) {}
+
+  /// Every diagnostic to stderr: "Error: summary", the file:line:col, the source line with a
+  /// caret under the column, the detail and the hint.
+  void diagnostics(const config::Diagnostics& diags);
+  /// Reconciliation notes, drift, the changes and the "Plan: ..." summary line.
+  void plan(const planner::Plan& plan);
+  void state_list(const state::Snapshot& snapshot);
+  void state_show(const config::ResourceRecord& record);
+  void line(const std::string& text);
+  std::string green(const std::string& s) const { return paint("32", s); }
+  std::string yellow(const std::string& s) const { return paint("33", s); }
+  std::string red(const std::string& s) const { return paint("31", s); }
+  std::string bold(const std::string& s) const { return paint("1", s); }
+
+  FILE* out() const { return out_; }
+  FILE* err() const { return err_; }
+
+ private:
+  std::string paint(const char* code, const std::string& s) const;
+  void resource_block(const planner::ResourceChange& c);
+  std::string source_excerpt(const config::Location& loc);
+
+  FILE* out_;
+  FILE* err_;
+  bool color_;
+  config::FileSystem& fs_;
+};
+
+/// Prints "zone.bronze: Creating..." / "Creation complete after 2ms [id=...]" per step.
+class ApplyPrinter : public planner::ApplyObserver {
+ public:
+  ApplyPrinter(Renderer& r, const planner::Plan& plan) : r_(r), plan_(plan) {}
+  void step_started(const config::Address& address, planner::StepKind kind) override;
+  void step_finished(const planner::StepResult& result) override;
+
+ private:
+  Renderer& r_;
+  const planner::Plan& plan_;
+};
+
+/// The closing lines of an apply: "Apply complete! Resources: ..." or the failure summary
+/// listing what succeeded, failed and was skipped.
+void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool destroy);
+
+/// Display form of a JSON attribute value: strings quoted, others as JSON.
+std::string value_text(const config::Attributes& v);
+
+}  // namespace lakeinfra::cli

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <vector>
+
+#include "config/resource.h"
+#include "config/result.h"
+#include "planner/graph.h"
+#include "planner/plan.h"
+#include "providers/provider.h"
+#include "state/state_store.h"
+
+namespace lakeinfra::planner {
+
+struct PlanOptions {
+  /// Read every recorded object through its provider first, so drift shows (`--refresh=false`
+  /// skips it; objects that would be deleted are still read, to protect their data).
+  bool refresh = true;
+  /// Plan the deletion of everything in state (`destroy`).
+  bool destroy = false;
+  /// Limit the plan to these addresses (an address also matches everything below it:
+  /// "container.bronze" matches every container of zone bronze) and what they depend on — or,
+  /// when destroying, what depends on them. Empty = everything.
+  std::vector<config::Address> targets;
+  /// Concurrent provider reads during refresh.
+  int parallelism = 10;
+};
+
+/// Computes what apply must do to make the world match `desired`, given recorded `snapshot`
+/// and what `provider` reads. Writes nothing anywhere. Fails with every error found: a
+/// dependency cycle, a target matching nothing, a refresh read that failed, and any delete or
+/// replace of a zone or container that holds data without force_destroy in both config and
+/// state ("data is never lost").
+Result<Plan> make_plan(const std::vector<config::DesiredResource>& desired,
+                       const state::Snapshot& snapshot, providers::Provider& provider,
+                       const PlanOptions& options);
+
+/// The dependency graph of the desired resources, for `graph` and cycle checks: one node per
+/// resource, an edge from each dependency to its dependent. Fails on a dependency that names
+/// no declared resource.
+Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired);
+
+}  // namespace lakeinfra::planner

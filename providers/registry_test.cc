@@ -1,0 +1,58 @@
+#include "providers/registry.h"
+
+#include <gtest/gtest.h>
+
+namespace lakeinfra::providers {
+namespace {
+
+TEST(RegistryTest, KnowsLocal) {
+  EXPECT_EQ(provider_kinds(), std::vector<std::string>{"local"});
+}
+
+TEST(RegistryTest, MakesLocalProvider) {
+  config::RealFileSystem fs;
+  config::Storage storage;
+  storage.provider = "local";
+  storage.root = "/srv/lake";
+  auto provider = make_provider(storage, Seams{&fs});
+  ASSERT_TRUE(provider) << provider.error().str();
+  EXPECT_EQ((*provider)->kind(), "local");
+  EXPECT_EQ((*provider)->describe("zone", "z"), "/srv/lake/z");
+}
+
+TEST(RegistryTest, UnknownKindNamesTheKnownOnes) {
+  config::RealFileSystem fs;
+  config::Storage storage;
+  storage.provider = "s3";
+  storage.root = "/srv/lake";
+  storage.location = config::Location{"lake.yaml", 3, 13};
+  auto provider = make_provider(storage, Seams{&fs});
+  ASSERT_FALSE(provider);
+  EXPECT_EQ(provider.error().str(),
+            "error: lake.yaml:3:13: unknown storage provider \"s3\"\n"
+            "  hint: known providers: local\n");
+
+  storage.provider = "locl";
+  auto typo = make_provider(storage, Seams{&fs});
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().str(),
+            "error: lake.yaml:3:13: unknown storage provider \"locl\"\n"
+            "  hint: did you mean \"local\"? known providers: local\n");
+}
+
+TEST(RegistryTest, LocalNeedsFilesystemAndRoot) {
+  config::RealFileSystem fs;
+  config::Storage storage;
+  storage.root = "/srv/lake";
+  auto no_fs = make_provider(storage, Seams{});
+  ASSERT_FALSE(no_fs);
+  EXPECT_EQ(no_fs.error().items().at(0).summary, "local storage provider needs a filesystem");
+
+  storage.root.clear();
+  auto no_root = make_provider(storage, Seams{&fs});
+  ASSERT_FALSE(no_root);
+  EXPECT_EQ(no_root.error().items().at(0).summary, "local storage provider needs a root directory");
+}
+
+}  // namespace
+}  // namespace lakeinfra::providers

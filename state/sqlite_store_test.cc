@@ -1,0 +1,334 @@
+// What only the SQLite store does: files and modes, persistence, refusing files that are not
+// ours, locks across connections and processes, crash survival, and the cost of a commit.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "state/schema.h"
+#include "state/sqlite_store.h"
+#include "state/test_support.h"
+
+namespace lakeinfra::state {
+namespace {
+
+using config::Address;
+using config::ResourceRecord;
+using test::FakeHostInfo;
+using test::TempDir;
+using ::testing::HasSubstr;
+
+ResourceRecord record(const std::string& address, config::Attributes attrs = {}) {
+  ResourceRecord r;
+  r.address = *Address::parse(address);
+  r.type = r.address.type();
+  r.provider = "local";
+  r.provider_id = address;
+  r.attributes = attrs.is_null() ? config::Attributes::object() : std::move(attrs);
+  return r;
+}
+
+std::string read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+/// Runs SQL on a database with a plain connection, as another program would.
+void raw_exec(const std::filesystem::path& p, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+mode_t mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 0777;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path db_path() const { return dir_.path() / ".lakeinfra" / "state.db"; }
+
+  std::unique_ptr<StateStore> open(config::HostInfo& host) {
+    auto store = open_sqlite_store(db_path(), clock_, host);
+    EXPECT_TRUE(store) << (store ? "" : store.error().str());
+    return store ? std::move(*store) : nullptr;
+  }
+  std::unique_ptr<StateStore> open() { return open(host_); }
+
+  TempDir dir_;
+  config::ManualClock clock_;
+  FakeHostInfo host_;
+};
+
+TEST_F(SqliteStoreTest, CreatesPrivateFileAndParentDirectories) {
+  std::filesystem::path nested = dir_.path() / "a" / "b" / "state.db";
+  auto store = open_sqlite_store(nested, clock_, host_);
+  ASSERT_TRUE(store) << store.error().str();
+  ASSERT_TRUE((*store)->put(record("zone.bronze")));
+  EXPECT_EQ(mode_of(dir_.path() / "a"), 0700u);
+  EXPECT_EQ(mode_of(dir_.path() / "a" / "b"), 0700u);
+  EXPECT_EQ(mode_of(nested), 0600u);
+  std::filesystem::path wal = nested.string() + "-wal";
+  ASSERT_TRUE(std::filesystem::exists(wal));  // WAL journal mode
+  EXPECT_EQ(mode_of(wal), 0600u);
+}
+
+TEST_F(SqliteStoreTest, PersistsAcrossReopenWithTheSameLineage) {
+  std::string lineage;
+  {
+    auto store = open();
+    ASSERT_TRUE(store->put(record("zone.bronze", {{"versioning", true}})));
+    ASSERT_TRUE(store->put(record("zone.silver")));
+    ASSERT_TRUE(store->begin_intent(*Address::parse("zone.gold"), "create", {{"n", 1}}));
+    ASSERT_TRUE(store->begin_run("apply"));
+    lineage = store->load().value().lineage;
+  }
+  auto store = open();
+  Snapshot s = store->load().value();
+  EXPECT_EQ(s.lineage, lineage);
+  EXPECT_EQ(s.serial, 2);
+  ASSERT_EQ(s.resources.size(), 2u);
+  EXPECT_EQ(s.resources.at(*Address::parse("zone.bronze")).attributes,
+            (config::Attributes{{"versioning", true}}));
+  ASSERT_EQ(s.pending.size(), 1u);
+  EXPECT_EQ(s.pending[0].address.str(), "zone.gold");
+  EXPECT_EQ(store->history().value().size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, SecondInstanceOnTheSameFileCannotLock) {
+  auto first = open();
+  FakeHostInfo other(200, "host-a", "bob");
+  auto second = open(other);
+  Lease lease = first->lock({"apply", {}}).value();
+
+  auto denied = second->lock({"plan", {}});
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().items()[0].summary,
+            "state is locked by pid 100 (alice@host-a) running \"apply\" since "
+            "2023-11-14T22:13:20Z");
+  EXPECT_THAT(denied.error().items()[0].hint, HasSubstr("lakeinfra force-unlock " + lease.info.id));
+  EXPECT_EQ(second->current_lock().value()->id, lease.info.id);
+
+  // Writes through one connection are seen by the other.
+  ASSERT_TRUE(first->put(record("zone.bronze")));
+  EXPECT_EQ(second->load().value().serial, 1);
+
+  ASSERT_TRUE(first->unlock(lease.info.id));
+  EXPECT_TRUE(second->lock({"plan", {}}));
+}
+
+TEST_F(SqliteStoreTest, GarbageFileIsRefusedAndLeftByteIdentical) {
+  std::filesystem::create_directories(db_path().parent_path());
+  std::mt19937 gen(42);
+  std::string garbage(8192, '\0');
+  for (char& c : garbage)
+    c = static_cast<char>(gen());
+  write_bytes(db_path(), garbage);
+
+  auto store = open_sqlite_store(db_path(), clock_, host_);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().items()[0].summary,
+            db_path().string() +
+                " is not a lakeinfra state database (not an SQLite file); it was left untouched");
+  EXPECT_EQ(read_bytes(db_path()), garbage);
+  EXPECT_FALSE(open_sqlite_store_readonly(db_path(), clock_, host_));
+  EXPECT_EQ(read_bytes(db_path()), garbage);
+}
+
+TEST_F(SqliteStoreTest, ForeignSqliteDatabaseIsRefusedAndLeftByteIdentical) {
+  std::filesystem::create_directories(db_path().parent_path());
+  raw_exec(db_path(), "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('alice');");
+  std::string before = read_bytes(db_path());
+
+  auto store = open_sqlite_store(db_path(), clock_, host_);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().items()[0].summary,
+            db_path().string() +
+                " is not a lakeinfra state database (it has tables but no lakeinfra meta "
+                "table); it was left untouched");
+  EXPECT_EQ(read_bytes(db_path()), before);
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefusedNamingFileAndVersions) {
+  { ASSERT_TRUE(open()->put(record("zone.bronze"))); }
+  raw_exec(db_path(), "UPDATE meta SET schema_version = 99");
+  std::string before = read_bytes(db_path());
+
+  auto store = open_sqlite_store(db_path(), clock_, host_);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().items()[0].summary,
+            db_path().string() +
+                " was written by a newer lakeinfra (state schema version 99; this lakeinfra "
+                "knows up to version 1); it was left untouched");
+  EXPECT_EQ(read_bytes(db_path()), before);
+
+  auto readonly = open_sqlite_store_readonly(db_path(), clock_, host_);
+  ASSERT_FALSE(readonly);
+  EXPECT_THAT(readonly.error().str(), HasSubstr("newer lakeinfra"));
+}
+
+TEST_F(SqliteStoreTest, ReadonlyOpenOfMissingFileFailsWithoutCreatingIt) {
+  auto store = open_sqlite_store_readonly(db_path(), clock_, host_);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(
+      store.error().items()[0].summary,
+      "no state at " + db_path().string() + "; run `lakeinfra init` or `lakeinfra apply` first");
+  EXPECT_FALSE(std::filesystem::exists(db_path()));
+  EXPECT_FALSE(std::filesystem::exists(db_path().parent_path()));
+}
+
+TEST_F(SqliteStoreTest, ReadonlyStoreReadsButRefusesWrites) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store->put(record("zone.bronze")));
+    ASSERT_TRUE(store->begin_run("apply"));
+  }
+  auto store = open_sqlite_store_readonly(db_path(), clock_, host_);
+  ASSERT_TRUE(store) << store.error().str();
+  auto& ro = **store;
+  EXPECT_EQ(ro.load().value().resources.size(), 1u);
+  EXPECT_EQ(ro.history().value().size(), 1u);
+  EXPECT_EQ(ro.current_lock().value(), std::nullopt);
+
+  auto put = ro.put(record("zone.silver"));
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().items()[0].summary, "cannot write state " + db_path().string() +
+                                                " (put zone.silver): it was opened "
+                                                "read-only");
+  EXPECT_FALSE(ro.remove(*Address::parse("zone.bronze")));
+  EXPECT_FALSE(ro.lock({"apply", {}}));
+  EXPECT_FALSE(ro.begin_intent(*Address::parse("zone.x"), "create", {}));
+  EXPECT_FALSE(ro.begin_run("apply"));
+  EXPECT_EQ(ro.load().value().serial, 1);
+}
+
+TEST_F(SqliteStoreTest, UnsavableValueFailsNamingFileAndOperation) {
+  auto store = open();
+  auto put = store->put(record("zone.bronze", {{"name", std::string("\xff\xfe")}}));
+  ASSERT_FALSE(put);
+  EXPECT_THAT(put.error().items()[0].summary,
+              HasSubstr("cannot write state " + db_path().string() +
+                        " (put zone.bronze): value cannot be saved as JSON"));
+  EXPECT_EQ(store->load().value().serial, 0);
+}
+
+TEST_F(SqliteStoreTest, CorruptRowIsReportedNotThrown) {
+  { ASSERT_TRUE(open()->put(record("zone.bronze"))); }
+  raw_exec(db_path(), "UPDATE resources SET attributes = '{not json'");
+  auto s = open()->load();
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error().items()[0].summary,
+              HasSubstr("cannot read state " + db_path().string() +
+                        " (load): the state is corrupt: the attributes of zone.bronze is not "
+                        "valid JSON"));
+}
+
+// A new schema version must come with exactly one migration step to it, in order.
+TEST(SqliteSchema, EveryVersionAfterTheFirstHasOneMigration) {
+  const auto& steps = sqlite::migrations();
+  ASSERT_EQ(static_cast<int64_t>(steps.size()) + 1, sqlite::kSchemaVersion);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].to_version, static_cast<int64_t>(i) + 2);
+  }
+}
+
+TEST_F(SqliteStoreTest, NewFileHasSchemaVersionOneAndWalMode) {
+  { ASSERT_TRUE(open()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto scalar = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  };
+  EXPECT_EQ(scalar("SELECT schema_version FROM meta"), "1");
+  EXPECT_EQ(scalar("SELECT serial FROM meta"), "0");
+  EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(scalar("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
+                   "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
+            "journal,lock,meta,resources,runs");
+  sqlite3_close(db);
+}
+
+// A process killed with SIGKILL keeps every commit it made; its unfinished intent stays
+// pending; and its lock is reclaimed by the next run on this host.
+TEST_F(SqliteStoreTest, SurvivesSigkillAndReclaimsTheDeadProcessLock) {
+  { ASSERT_TRUE(open()); }  // create the file before forking
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    config::RealHostInfo real;
+    config::SystemClock clock;
+    auto store = open_sqlite_store(db_path(), clock, real);
+    if (!store || !(*store)->lock({"apply", {}}))
+      ::_exit(2);
+    for (int i = 0; i < 50; ++i) {
+      if (!(*store)->put(record("zone.z" + std::to_string(i))))
+        ::_exit(3);
+    }
+    if (!(*store)->begin_intent(*Address::parse("zone.last"), "create", {}))
+      ::_exit(4);
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+  config::RealHostInfo real;
+  auto store = open(real);
+  Snapshot s = store->load().value();
+  EXPECT_EQ(s.serial, 50);
+  EXPECT_EQ(s.resources.size(), 50u);
+  ASSERT_EQ(s.pending.size(), 1u);
+  EXPECT_EQ(s.pending[0].address.str(), "zone.last");
+
+  auto lease = store->lock({"apply", {}});
+  ASSERT_TRUE(lease) << lease.error().str();
+  ASSERT_EQ(lease->warnings.size(), 1u);
+  EXPECT_THAT(lease->warnings.items()[0].summary,
+              HasSubstr("reclaimed the state lock of process " + std::to_string(child)));
+}
+
+// Not a pass/fail test: prints the cost of one commit so a slow disk or a regression shows.
+TEST_F(SqliteStoreTest, TimingOfTenThousandPuts) {
+  auto store = open();
+  constexpr int kPuts = 10000;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kPuts; ++i) {
+    ASSERT_TRUE(store->put(record("zone.z" + std::to_string(i), {{"i", i}, {"name", "x"}})));
+  }
+  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  std::printf("[ timing   ] %d puts (one transaction each) in %.3f s: %.1f us per commit\n", kPuts,
+              elapsed.count(), elapsed.count() * 1e6 / kPuts);
+  RecordProperty("seconds_for_10000_puts", std::to_string(elapsed.count()));
+  EXPECT_EQ(store->load().value().serial, kPuts);
+}
+
+}  // namespace
+}  // namespace lakeinfra::state
