@@ -12,8 +12,10 @@ namespace lakeinfra::cli {
 namespace {
 
 bool use_color(const GlobalOptions& o) {
-  if (o.no_color) return false;
-  if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) return false;
+  if (o.no_color)
+    return false;
+  if (const char* nc = std::getenv("NO_COLOR"); nc && *nc)
+    return false;
   return ::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO);
 }
 
@@ -33,19 +35,22 @@ std::filesystem::path App::state_path() const {
 Result<config::Lake> App::load_config() {
   config::LoadOptions lo;
   lo.config_path = config_path();
-  if (!options_.instance.empty()) lo.instance_override = options_.instance;
+  if (!options_.instance.empty())
+    lo.instance_override = options_.instance;
   auto info = fs.stat(lo.config_path);
   if (info && !info->exists) {
     return fail("no configuration file " + lo.config_path.string(),
                 "run `lakeinfra init` to write a starter lake.yaml, or pass --config FILE");
   }
   auto lake = config::load_lake(lo, fs, env);
-  if (lake && !lake->warnings.empty()) render.diagnostics(lake->warnings);
+  if (lake && !lake->warnings.empty())
+    render.diagnostics(lake->warnings);
   return lake;
 }
 
 Result<std::unique_ptr<state::StateStore>> App::open_state(bool create) {
-  if (create) return state::open_sqlite_store(state_path(), clock, host);
+  if (create)
+    return state::open_sqlite_store(state_path(), clock, host);
   return state::open_sqlite_store_readonly(state_path(), clock, host);
 }
 
@@ -61,28 +66,38 @@ int App::report(const config::Diagnostics& diags) {
 }
 
 LockGuard::~LockGuard() {
-  if (store_) (void)store_->unlock(id_);
+  if (store_)
+    (void)store_->unlock(id_);
 }
 
 Result<LockGuard> take_lock(App& app, state::StateStore& store, const std::string& command,
                             std::chrono::milliseconds timeout) {
   auto lease = store.lock({command, timeout});
-  if (!lease) return tl::unexpected(lease.error());
-  if (!lease->warnings.empty()) app.render.diagnostics(lease->warnings);
+  if (!lease)
+    return tl::unexpected(lease.error());
+  if (!lease->warnings.empty())
+    app.render.diagnostics(lease->warnings);
   return LockGuard(store, lease->info.id);
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+  if (text.empty())
+    return std::nullopt;
   size_t pos = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-  if (pos == 0 || pos > 9) return std::nullopt;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+    ++pos;
+  if (pos == 0 || pos > 9)
+    return std::nullopt;
   long long n = std::stoll(text.substr(0, pos));
   std::string unit = text.substr(pos);
-  if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
-  if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
+  if (unit.empty() || unit == "s")
+    return std::chrono::milliseconds(n * 1000);
+  if (unit == "ms")
+    return std::chrono::milliseconds(n);
+  if (unit == "m")
+    return std::chrono::milliseconds(n * 60'000);
+  if (unit == "h")
+    return std::chrono::milliseconds(n * 3'600'000);
   return std::nullopt;
 }
 

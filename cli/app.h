@@ -57,7 +57,9 @@ class App {
 class LockGuard {
  public:
   LockGuard(state::StateStore& store, std::string id) : store_(&store), id_(std::move(id)) {}
-  LockGuard(LockGuard&& o) noexcept : store_(o.store_), id_(std::move(o.id_)) { o.store_ = nullptr; }
+  LockGuard(LockGuard&& o) noexcept : store_(o.store_), id_(std::move(o.id_)) {
+    o.store_ = nullptr;
+  }
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
   LockGuard& operator=(LockGuard&&) = delete;

@@ -16,7 +16,7 @@ struct PlanFlags {
   bool destroy = false;            ///< plan --destroy
   int parallelism = 10;
   std::string lock_timeout = "0s";
-  bool json = false;               ///< plan --json: the Terraform-shaped JSON plan on stdout
+  bool json = false;  ///< plan --json: the Terraform-shaped JSON plan on stdout
 };
 
 struct ApplyFlags {

@@ -35,16 +35,21 @@ Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
 Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& command,
                                       std::chrono::milliseconds timeout) {
   auto store = app.open_state(/*create=*/true);
-  if (!store) return tl::unexpected(store.error());
+  if (!store)
+    return tl::unexpected(store.error());
   s.store = std::move(*store);
   auto lock = take_lock(app, *s.store, command, timeout);
-  if (!lock) return tl::unexpected(lock.error());
+  if (!lock)
+    return tl::unexpected(lock.error());
   s.lock.emplace(std::move(*lock));
   auto snapshot = s.store->load();
-  if (!snapshot) return snapshot;
-  if (snapshot->pending.empty()) return snapshot;
+  if (!snapshot)
+    return snapshot;
+  if (snapshot->pending.empty())
+    return snapshot;
   auto notes = planner::reconcile(*snapshot, *s.store, *s.provider);
-  if (!notes) return tl::unexpected(notes.error());
+  if (!notes)
+    return tl::unexpected(notes.error());
   s.plan.notes = *notes;
   return s.store->load();
 }
@@ -52,15 +57,19 @@ Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& c
 Result<Session> make_session(App& app, const PlanFlags& flags, const std::string& command,
                              bool destroy) {
   auto timeout = lock_timeout_of(flags);
-  if (!timeout) return tl::unexpected(timeout.error());
+  if (!timeout)
+    return tl::unexpected(timeout.error());
   auto lake = app.load_config();
-  if (!lake) return tl::unexpected(lake.error());
+  if (!lake)
+    return tl::unexpected(lake.error());
   Session s;
   auto provider = app.make_provider(lake->storage);
-  if (!provider) return tl::unexpected(provider.error());
+  if (!provider)
+    return tl::unexpected(provider.error());
   s.provider = std::move(*provider);
   auto snapshot = lock_and_load(app, s, command, *timeout);
-  if (!snapshot) return tl::unexpected(snapshot.error());
+  if (!snapshot)
+    return tl::unexpected(snapshot.error());
 
   planner::PlanOptions po;
   po.refresh = flags.refresh;
@@ -76,16 +85,17 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   }
   auto notes = std::move(s.plan.notes);
   auto plan = planner::make_plan(planner::desired_resources(*lake), *snapshot, *s.provider, po);
-  if (!plan) return tl::unexpected(plan.error());
+  if (!plan)
+    return tl::unexpected(plan.error());
   s.plan = std::move(*plan);
   s.plan.notes = std::move(notes);
-  s.plan.storage = {{"provider", lake->storage.provider},
-                    {"root", lake->storage.root.string()}};
+  s.plan.storage = {{"provider", lake->storage.provider}, {"root", lake->storage.root.string()}};
   return s;
 }
 
 bool confirm(App& app, bool destroy) {
-  if (!::isatty(STDIN_FILENO)) return false;
+  if (!::isatty(STDIN_FILENO))
+    return false;
   app.render.line("");
   app.render.line(app.render.bold(destroy ? "Do you really want to destroy all resources?"
                                           : "Do you want to perform these actions?"));
@@ -103,7 +113,8 @@ bool confirm(App& app, bool destroy) {
 
 int run_apply(App& app, Session& s, const std::string& command, int parallelism, bool destroy) {
   auto run = s.store->begin_run(command);
-  if (!run) return app.report(run.error());
+  if (!run)
+    return app.report(run.error());
   ApplyPrinter printer(app.render, s.plan);
   planner::ApplyOptions ao;
   ao.parallelism = parallelism;
@@ -121,20 +132,24 @@ int run_apply(App& app, Session& s, const std::string& command, int parallelism,
 
 int apply_saved_plan(App& app, const ApplyFlags& flags) {
   auto timeout = lock_timeout_of(flags.plan);
-  if (!timeout) return app.report(timeout.error());
+  if (!timeout)
+    return app.report(timeout.error());
   auto plan = planner::load_plan(flags.plan_file, app.fs);
-  if (!plan) return app.report(plan.error());
+  if (!plan)
+    return app.report(plan.error());
   Session s;
   s.plan = std::move(*plan);
   config::Storage storage;
   storage.provider = s.plan.storage.value("provider", std::string("local"));
   storage.root = s.plan.storage.value("root", std::string());
   auto provider = app.make_provider(storage);
-  if (!provider) return app.report(provider.error());
+  if (!provider)
+    return app.report(provider.error());
   s.provider = std::move(*provider);
   auto saved_notes = s.plan.notes;
   auto snapshot = lock_and_load(app, s, "apply", *timeout);
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   for (const auto& n : s.plan.notes) {
     if (std::find(saved_notes.begin(), saved_notes.end(), n) == saved_notes.end()) {
       app.render.line("Reconciled: " + n);
@@ -167,7 +182,8 @@ int apply_saved_plan(App& app, const ApplyFlags& flags) {
 
 int cmd_plan(App& app, const PlanFlags& flags) {
   auto s = make_session(app, flags, "plan", flags.destroy);
-  if (!s) return app.report(s.error());
+  if (!s)
+    return app.report(s.error());
   if (flags.json) {
     std::printf("%s\n", planner::terraform_json(s->plan, LAKEINFRA_VERSION).dump(2).c_str());
   } else {
@@ -175,24 +191,29 @@ int cmd_plan(App& app, const PlanFlags& flags) {
   }
   if (!flags.out.empty()) {
     auto saved = planner::save_plan(s->plan, flags.out, app.fs);
-    if (!saved) return app.report(saved.error());
+    if (!saved)
+      return app.report(saved.error());
     if (!flags.json) {
       app.render.line("");
       app.render.line("Saved the plan to: " + flags.out);
       app.render.line("To perform exactly these actions, run: lakeinfra apply " + flags.out);
     }
   }
-  if (flags.detailed_exitcode && s->plan.has_changes()) return 2;
+  if (flags.detailed_exitcode && s->plan.has_changes())
+    return 2;
   return 0;
 }
 
 int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
-  if (!flags.plan_file.empty()) return apply_saved_plan(app, flags);
+  if (!flags.plan_file.empty())
+    return apply_saved_plan(app, flags);
   const std::string command = destroy ? "destroy" : "apply";
   auto s = make_session(app, flags.plan, command, destroy);
-  if (!s) return app.report(s.error());
+  if (!s)
+    return app.report(s.error());
   app.render.plan(s->plan);
-  if (!s->plan.has_changes()) return 0;
+  if (!s->plan.has_changes())
+    return 0;
   if (!flags.auto_approve) {
     if (!::isatty(STDIN_FILENO)) {
       return app.report(config::Diagnostics::error(

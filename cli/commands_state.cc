@@ -14,7 +14,8 @@ namespace {
 
 std::string joined(const std::vector<std::string>& items) {
   std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  for (const auto& i : items)
+    s += (s.empty() ? "" : ", ") + i;
   return s;
 }
 
@@ -29,12 +30,13 @@ Result<config::Address> parse_address(const std::string& text) {
 
 config::Diagnostics not_in_state(const std::string& address, const state::Snapshot& snapshot) {
   std::vector<std::string> all;
-  for (const auto& [a, r] : snapshot.resources) all.push_back(a.str());
+  for (const auto& [a, r] : snapshot.resources)
+    all.push_back(a.str());
   std::string close = config::closest_match(address, all);
-  return config::Diagnostics::error(
-      "no resource " + address + " in state", {},
-      close.empty() ? "run `lakeinfra state list` to see what state holds"
-                    : "did you mean \"" + close + "\"?");
+  return config::Diagnostics::error("no resource " + address + " in state", {},
+                                    close.empty()
+                                        ? "run `lakeinfra state list` to see what state holds"
+                                        : "did you mean \"" + close + "\"?");
 }
 
 config::Attributes state_json(const state::Snapshot& snapshot) {
@@ -47,7 +49,8 @@ config::Attributes state_json(const state::Snapshot& snapshot) {
     config::Attributes values = r.attributes;
     values["id"] = r.provider_id;
     config::Attributes deps = config::Attributes::array();
-    for (const auto& d : r.depends_on) deps.push_back(d.str());
+    for (const auto& d : r.depends_on)
+      deps.push_back(d.str());
     resources.push_back({{"address", address.str()},
                          {"mode", "managed"},
                          {"type", r.type},
@@ -68,7 +71,8 @@ config::Attributes state_json(const state::Snapshot& snapshot) {
 int cmd_init(App& app, const std::string& template_name) {
   auto path = app.config_path();
   auto info = app.fs.stat(path);
-  if (!info) return app.report(config::Diagnostics::error("cannot read " + path.string()));
+  if (!info)
+    return app.report(config::Diagnostics::error("cannot read " + path.string()));
   if (!info->exists) {
     auto text = templates::preset_text(template_name);
     if (!text) {
@@ -85,39 +89,46 @@ int cmd_init(App& app, const std::string& template_name) {
       return app.report(config::Diagnostics::error("cannot write " + path.string() + ": " +
                                                    written.error().message()));
     }
-    app.render.line("Wrote a starter configuration (template \"" + template_name +
-                    "\") to " + path.string());
+    app.render.line("Wrote a starter configuration (template \"" + template_name + "\") to " +
+                    path.string());
   } else {
     app.render.line("Using the existing configuration " + path.string());
   }
   auto store = app.open_state(/*create=*/true);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto snapshot = (*store)->load();
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   app.render.line("State: " + app.state_path().string() + " (lineage " + snapshot->lineage +
                   ", serial " + std::to_string(snapshot->serial) + ")");
   app.render.line("");
-  app.render.line(app.render.green(app.render.bold("lakeinfra has been successfully initialized!")));
-  app.render.line("Next: edit the configuration, then run `lakeinfra plan` to preview and "
-                  "`lakeinfra apply` to create the lake.");
+  app.render.line(
+      app.render.green(app.render.bold("lakeinfra has been successfully initialized!")));
+  app.render.line(
+      "Next: edit the configuration, then run `lakeinfra plan` to preview and "
+      "`lakeinfra apply` to create the lake.");
   return 0;
 }
 
 int cmd_validate(App& app) {
   auto lake = app.load_config();
-  if (!lake) return app.report(lake.error());
+  if (!lake)
+    return app.report(lake.error());
   auto graph = planner::resource_graph(planner::desired_resources(*lake));
-  if (!graph) return app.report(graph.error());
-  app.render.line(app.render.green(app.render.bold("Success!")) +
-                  " The configuration is valid (" + std::to_string(lake->zones.size()) +
-                  " zones, " + std::to_string(graph->size()) + " resources).");
+  if (!graph)
+    return app.report(graph.error());
+  app.render.line(app.render.green(app.render.bold("Success!")) + " The configuration is valid (" +
+                  std::to_string(lake->zones.size()) + " zones, " + std::to_string(graph->size()) +
+                  " resources).");
   return 0;
 }
 
 int cmd_show(App& app, const std::string& plan_file, bool json) {
   if (!plan_file.empty()) {
     auto plan = planner::load_plan(plan_file, app.fs);
-    if (!plan) return app.report(plan.error());
+    if (!plan)
+      return app.report(plan.error());
     if (json) {
       std::printf("%s\n", planner::terraform_json(*plan, LAKEINFRA_VERSION).dump(2).c_str());
     } else {
@@ -126,9 +137,11 @@ int cmd_show(App& app, const std::string& plan_file, bool json) {
     return 0;
   }
   auto store = app.open_state(/*create=*/false);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto snapshot = (*store)->load();
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   if (json) {
     std::printf("%s\n", state_json(*snapshot).dump(2).c_str());
     return 0;
@@ -146,22 +159,28 @@ int cmd_show(App& app, const std::string& plan_file, bool json) {
 
 int cmd_state_list(App& app) {
   auto store = app.open_state(/*create=*/false);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto snapshot = (*store)->load();
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   app.render.state_list(*snapshot);
   return 0;
 }
 
 int cmd_state_show(App& app, const std::string& address) {
   auto a = parse_address(address);
-  if (!a) return app.report(a.error());
+  if (!a)
+    return app.report(a.error());
   auto store = app.open_state(/*create=*/false);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto snapshot = (*store)->load();
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   auto it = snapshot->resources.find(*a);
-  if (it == snapshot->resources.end()) return app.report(not_in_state(address, *snapshot));
+  if (it == snapshot->resources.end())
+    return app.report(not_in_state(address, *snapshot));
   app.render.state_show(it->second);
   return 0;
 }
@@ -169,13 +188,17 @@ int cmd_state_show(App& app, const std::string& address) {
 int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
                  const std::string& lock_timeout) {
   auto timeout = parse_duration(lock_timeout);
-  if (!timeout) return app.report(config::Diagnostics::error("invalid --lock-timeout"));
+  if (!timeout)
+    return app.report(config::Diagnostics::error("invalid --lock-timeout"));
   auto store = app.open_state(/*create=*/false);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto lock = take_lock(app, **store, "state rm", *timeout);
-  if (!lock) return app.report(lock.error());
+  if (!lock)
+    return app.report(lock.error());
   auto snapshot = (*store)->load();
-  if (!snapshot) return app.report(snapshot.error());
+  if (!snapshot)
+    return app.report(snapshot.error());
   config::Diagnostics errors;
   std::vector<config::Address> found;
   for (const auto& text : addresses) {
@@ -188,10 +211,12 @@ int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
       found.push_back(*a);
     }
   }
-  if (errors.has_errors()) return app.report(errors);  // all or nothing
+  if (errors.has_errors())
+    return app.report(errors);  // all or nothing
   for (const auto& a : found) {
     auto r = (*store)->remove(a);
-    if (!r) return app.report(r.error());
+    if (!r)
+      return app.report(r.error());
     app.render.line("Removed " + a.str());
   }
   app.render.line("Successfully removed " + std::to_string(found.size()) +
@@ -201,18 +226,22 @@ int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
 
 int cmd_graph(App& app) {
   auto lake = app.load_config();
-  if (!lake) return app.report(lake.error());
+  if (!lake)
+    return app.report(lake.error());
   auto graph = planner::resource_graph(planner::desired_resources(*lake));
-  if (!graph) return app.report(graph.error());
+  if (!graph)
+    return app.report(graph.error());
   std::printf("%s", graph->to_dot(lake->lake.name).c_str());
   return 0;
 }
 
 int cmd_force_unlock(App& app, const std::string& id, bool force) {
   auto store = app.open_state(/*create=*/false);
-  if (!store) return app.report(store.error());
+  if (!store)
+    return app.report(store.error());
   auto current = (*store)->current_lock();
-  if (!current) return app.report(current.error());
+  if (!current)
+    return app.report(current.error());
   if (!force) {
     if (!::isatty(STDIN_FILENO)) {
       return app.report(config::Diagnostics::error(
@@ -236,7 +265,8 @@ int cmd_force_unlock(App& app, const std::string& id, bool force) {
     }
   }
   auto r = (*store)->force_unlock(id);
-  if (!r) return app.report(r.error());
+  if (!r)
+    return app.report(r.error());
   app.render.line(app.render.green("lakeinfra state has been successfully unlocked!"));
   return 0;
 }

@@ -17,9 +17,10 @@ std::vector<std::string> normalise_args(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && std::isalpha(static_cast<unsigned char>(a[1]))) {
-      std::string name = a.substr(1, a.find('=') == std::string::npos ? std::string::npos
-                                                                        : a.find('=') - 1);
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+        std::isalpha(static_cast<unsigned char>(a[1]))) {
+      std::string name =
+          a.substr(1, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 1);
       if (name.size() > 1 &&
           name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos) {
         a = "-" + a;
@@ -129,17 +130,29 @@ int main(int argc, char** argv) {
     }
   }
   App ctx(global);
-  if (init->parsed()) return cmd_init(ctx, template_name);
-  if (validate->parsed()) return cmd_validate(ctx);
-  if (plan->parsed()) return cmd_plan(ctx, plan_flags);
-  if (apply->parsed()) return cmd_apply(ctx, apply_flags, /*destroy=*/false);
-  if (destroy->parsed()) return cmd_apply(ctx, destroy_flags, /*destroy=*/true);
-  if (show->parsed()) return cmd_show(ctx, show_file, show_json);
-  if (state_list->parsed()) return cmd_state_list(ctx);
-  if (state_show->parsed()) return cmd_state_show(ctx, state_address);
-  if (state_rm->parsed()) return cmd_state_rm(ctx, rm_addresses, rm_timeout);
-  if (graph->parsed()) return cmd_graph(ctx);
-  if (unlock->parsed()) return cmd_force_unlock(ctx, unlock_id, unlock_force);
-  if (version->parsed()) return cmd_version(ctx);
+  if (init->parsed())
+    return cmd_init(ctx, template_name);
+  if (validate->parsed())
+    return cmd_validate(ctx);
+  if (plan->parsed())
+    return cmd_plan(ctx, plan_flags);
+  if (apply->parsed())
+    return cmd_apply(ctx, apply_flags, /*destroy=*/false);
+  if (destroy->parsed())
+    return cmd_apply(ctx, destroy_flags, /*destroy=*/true);
+  if (show->parsed())
+    return cmd_show(ctx, show_file, show_json);
+  if (state_list->parsed())
+    return cmd_state_list(ctx);
+  if (state_show->parsed())
+    return cmd_state_show(ctx, state_address);
+  if (state_rm->parsed())
+    return cmd_state_rm(ctx, rm_addresses, rm_timeout);
+  if (graph->parsed())
+    return cmd_graph(ctx);
+  if (unlock->parsed())
+    return cmd_force_unlock(ctx, unlock_id, unlock_force);
+  if (version->parsed())
+    return cmd_version(ctx);
   return 1;
 }

@@ -10,57 +10,74 @@ namespace {
 std::string relative_to_cwd(const std::string& file) {
   std::error_code ec;
   auto cwd = std::filesystem::current_path(ec);
-  if (ec) return file;
+  if (ec)
+    return file;
   auto rel = std::filesystem::path(file).lexically_relative(cwd);
-  if (rel.empty() || rel.string().rfind("..", 0) == 0) return file;
+  if (rel.empty() || rel.string().rfind("..", 0) == 0)
+    return file;
   return rel.string();
 }
 
 const char* heading(planner::Action a) {
   switch (a) {
-    case planner::Action::kCreate: return "will be created";
-    case planner::Action::kUpdate: return "will be updated in-place";
-    case planner::Action::kReplace: return "must be replaced";
-    case planner::Action::kDelete: return "will be destroyed";
-    case planner::Action::kNoOp: break;
+    case planner::Action::kCreate:
+      return "will be created";
+    case planner::Action::kUpdate:
+      return "will be updated in-place";
+    case planner::Action::kReplace:
+      return "must be replaced";
+    case planner::Action::kDelete:
+      return "will be destroyed";
+    case planner::Action::kNoOp:
+      break;
   }
   return "is unchanged";
 }
 
 std::string name_of(const config::Address& a) {
   std::string n;
-  for (size_t i = 0; i < a.names().size(); ++i) n += (i ? "." : "") + a.names()[i];
+  for (size_t i = 0; i < a.names().size(); ++i)
+    n += (i ? "." : "") + a.names()[i];
   return n;
 }
 
 }  // namespace
 
 std::string value_text(const config::Attributes& v) {
-  if (v.is_null()) return "null";
-  if (v.is_string()) return "\"" + v.get<std::string>() + "\"";
+  if (v.is_null())
+    return "null";
+  if (v.is_string())
+    return "\"" + v.get<std::string>() + "\"";
   return v.dump();
 }
 
 std::string Renderer::paint(const char* code, const std::string& s) const {
-  if (!color_) return s;
+  if (!color_)
+    return s;
   return std::string("\033[") + code + "m" + s + "\033[0m";
 }
 
-void Renderer::line(const std::string& text) { std::fprintf(out_, "%s\n", text.c_str()); }
+void Renderer::line(const std::string& text) {
+  std::fprintf(out_, "%s\n", text.c_str());
+}
 
 std::string Renderer::source_excerpt(const config::Location& loc) {
-  if (!loc.known() || loc.line <= 0) return {};
+  if (!loc.known() || loc.line <= 0)
+    return {};
   auto text = fs_.read_file(loc.file);
-  if (!text) return {};
+  if (!text)
+    return {};
   size_t start = 0;
   for (int l = 1; l < loc.line; ++l) {
     start = text->find('\n', start);
-    if (start == std::string::npos) return {};
+    if (start == std::string::npos)
+      return {};
     ++start;
   }
   size_t end = text->find('\n', start);
   std::string src = text->substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (src.size() > 200) src = src.substr(0, 200) + "...";
+  if (src.size() > 200)
+    src = src.substr(0, 200) + "...";
   std::string num = std::to_string(loc.line);
   std::string pad(num.size(), ' ');
   std::string out = "   " + pad + " |\n";
@@ -79,9 +96,15 @@ void Renderer::diagnostics(const config::Diagnostics& diags) {
   for (const auto& d : diags) {
     std::string label;
     switch (d.severity) {
-      case config::Severity::kError: label = red(bold("Error:")); break;
-      case config::Severity::kWarning: label = yellow(bold("Warning:")); break;
-      case config::Severity::kNote: label = bold("Note:"); break;
+      case config::Severity::kError:
+        label = red(bold("Error:"));
+        break;
+      case config::Severity::kWarning:
+        label = yellow(bold("Warning:"));
+        break;
+      case config::Severity::kNote:
+        label = bold("Note:");
+        break;
     }
     std::string text = label + " " + d.summary + "\n";
     if (d.location.known()) {
@@ -89,8 +112,10 @@ void Renderer::diagnostics(const config::Diagnostics& diags) {
       shown.file = relative_to_cwd(d.location.file);
       text += "  --> " + shown.str() + "\n" + source_excerpt(d.location);
     }
-    if (!d.detail.empty()) text += "  " + d.detail + "\n";
-    if (!d.hint.empty()) text += "  hint: " + d.hint + "\n";
+    if (!d.detail.empty())
+      text += "  " + d.detail + "\n";
+    if (!d.hint.empty())
+      text += "  hint: " + d.hint + "\n";
     std::fprintf(err_, "%s\n", text.c_str());
   }
 }
@@ -99,16 +124,26 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
   using planner::Action;
   std::string symbol;
   switch (c.action) {
-    case Action::kCreate: symbol = green("  +"); break;
-    case Action::kUpdate: symbol = yellow("  ~"); break;
-    case Action::kReplace: symbol = red("-") + "/" + green("+"); break;
-    case Action::kDelete: symbol = red("  -"); break;
-    case Action::kNoOp: return;
+    case Action::kCreate:
+      symbol = green("  +");
+      break;
+    case Action::kUpdate:
+      symbol = yellow("  ~");
+      break;
+    case Action::kReplace:
+      symbol = red("-") + "/" + green("+");
+      break;
+    case Action::kDelete:
+      symbol = red("  -");
+      break;
+    case Action::kNoOp:
+      return;
   }
   line("  " + bold("# " + c.address.str()) + " " + heading(c.action));
   // A plain create explains itself; other actions say why they are needed.
   if (c.action != Action::kCreate || !c.drift.empty()) {
-    for (const auto& r : c.reasons) line("  # (" + r + ")");
+    for (const auto& r : c.reasons)
+      line("  # (" + r + ")");
   }
   line(symbol + " " + c.type + " \"" + name_of(c.address) + "\" {");
 
@@ -116,15 +151,19 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
   config::Attributes after = c.after_json();
   std::map<std::string, std::pair<config::Attributes, config::Attributes>> rows;
   if (before.is_object()) {
-    for (const auto& [k, v] : before.items()) rows[k].first = v;
+    for (const auto& [k, v] : before.items())
+      rows[k].first = v;
   }
   if (after.is_object()) {
-    for (const auto& [k, v] : after.items()) rows[k].second = v;
+    for (const auto& [k, v] : after.items())
+      rows[k].second = v;
   }
   size_t width = 0;
-  for (const auto& [k, v] : rows) width = std::max(width, k.size());
+  for (const auto& [k, v] : rows)
+    width = std::max(width, k.size());
   std::map<std::string, bool> forces;
-  for (const auto& a : c.attribute_changes) forces[a.name] = a.forces_replacement;
+  for (const auto& a : c.attribute_changes)
+    forces[a.name] = a.forces_replacement;
   bool id_forces = c.prior && c.desired && c.prior->provider_id != c.desired->provider_id;
   for (const auto& [k, v] : rows) {
     std::string key = k + std::string(width - k.size(), ' ');
@@ -149,19 +188,23 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
 }
 
 void Renderer::plan(const planner::Plan& plan) {
-  for (const auto& n : plan.notes) line(bold("Reconciled: ") + n);
-  if (!plan.notes.empty()) line("");
+  for (const auto& n : plan.notes)
+    line(bold("Reconciled: ") + n);
+  if (!plan.notes.empty())
+    line("");
 
   bool drift = std::any_of(plan.changes.begin(), plan.changes.end(),
                            [](const planner::ResourceChange& c) { return !c.drift.empty(); });
   if (drift) {
     line(bold("Note: Objects have changed outside of lakeinfra"));
     line("");
-    line("lakeinfra detected the following changes made outside of lakeinfra since the last "
-         "apply:");
+    line(
+        "lakeinfra detected the following changes made outside of lakeinfra since the last "
+        "apply:");
     line("");
     for (const auto& c : plan.changes) {
-      if (c.drift.empty()) continue;
+      if (c.drift.empty())
+        continue;
       line("  " + bold("# " + c.address.str()) + " has changed");
       for (const auto& d : c.drift) {
         if (d.name == "exists") {
@@ -178,20 +221,23 @@ void Renderer::plan(const planner::Plan& plan) {
   if (!plan.has_changes()) {
     line(green(bold("No changes.")) + bold(" Your lake matches the configuration."));
     line("");
-    line("lakeinfra has compared your real storage against your configuration and found no "
-         "differences, so no changes are needed.");
+    line(
+        "lakeinfra has compared your real storage against your configuration and found no "
+        "differences, so no changes are needed.");
     return;
   }
   line("lakeinfra will perform the following actions:");
   line("");
-  for (const auto& c : plan.changes) resource_block(c);
+  for (const auto& c : plan.changes)
+    resource_block(c);
   auto n = plan.counts();
   line(bold("Plan:") + " " + std::to_string(n.add) + " to add, " + std::to_string(n.change) +
        " to change, " + std::to_string(n.destroy) + " to destroy.");
 }
 
 void Renderer::state_list(const state::Snapshot& snapshot) {
-  for (const auto& [address, record] : snapshot.resources) line(address.str());
+  for (const auto& [address, record] : snapshot.resources)
+    line(address.str());
 }
 
 void Renderer::state_show(const config::ResourceRecord& record) {
@@ -201,13 +247,16 @@ void Renderer::state_show(const config::ResourceRecord& record) {
   j["id"] = record.provider_id;
   j["provider"] = record.provider;
   size_t width = 0;
-  for (const auto& [k, v] : j.items()) width = std::max(width, k.size());
+  for (const auto& [k, v] : j.items())
+    width = std::max(width, k.size());
   for (const auto& [k, v] : j.items()) {
     line("    " + k + std::string(width - k.size(), ' ') + " = " + value_text(v));
   }
   std::string deps;
-  for (const auto& d : record.depends_on) deps += (deps.empty() ? "" : ", ") + d.str();
-  if (!deps.empty()) line("    # depends on " + deps);
+  for (const auto& d : record.depends_on)
+    deps += (deps.empty() ? "" : ", ") + d.str();
+  if (!deps.empty())
+    line("    # depends on " + deps);
   line("}");
 }
 
@@ -234,17 +283,17 @@ void ApplyPrinter::step_finished(const planner::StepResult& result) {
     }
     r_.line(who + " " + what + " after " + ms + id);
   } else if (result.status == StepStatus::kFailed) {
-    r_.line(who + " " + r_.red(std::string(planner::step_kind_name(result.kind)) +
-                               " failed after " + ms + ": " + result.message));
+    r_.line(who + " " +
+            r_.red(std::string(planner::step_kind_name(result.kind)) + " failed after " + ms +
+                   ": " + result.message));
   } else {
     r_.line(who + " " + r_.yellow("Skipped: " + result.message));
   }
 }
 
 void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool destroy) {
-  std::string counts = std::to_string(report.added) + " added, " +
-                       std::to_string(report.changed) + " changed, " +
-                       std::to_string(report.destroyed) + " destroyed";
+  std::string counts = std::to_string(report.added) + " added, " + std::to_string(report.changed) +
+                       " changed, " + std::to_string(report.destroyed) + " destroyed";
   r.line("");
   if (report.ok()) {
     r.line(r.green(r.bold(std::string(destroy ? "Destroy" : "Apply") + " complete!")) +
@@ -257,10 +306,12 @@ void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool 
          std::to_string(report.skipped) + " skipped.");
   auto list = [&](planner::StepStatus s, const char* label) {
     for (const auto& step : report.steps) {
-      if (step.status != s) continue;
-      std::string text = std::string("  ") + label + " " + step_kind_name(step.kind) + " " +
-                         step.address.str();
-      if (!step.message.empty()) text += ": " + step.message;
+      if (step.status != s)
+        continue;
+      std::string text =
+          std::string("  ") + label + " " + step_kind_name(step.kind) + " " + step.address.str();
+      if (!step.message.empty())
+        text += ": " + step.message;
       r.line(text);
     }
   };

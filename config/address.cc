@@ -5,7 +5,8 @@ namespace lakeinfra::config {
 Address::Address(std::string type, std::vector<std::string> names)
     : type_(std::move(type)), names_(std::move(names)) {
   text_ = type_;
-  for (const auto& n : names_) text_ += "." + n;
+  for (const auto& n : names_)
+    text_ += "." + n;
 }
 
 std::optional<Address> Address::parse(std::string_view text) {
@@ -14,12 +15,15 @@ std::optional<Address> Address::parse(std::string_view text) {
   while (true) {
     size_t dot = text.find('.', start);
     std::string_view part = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (part.empty()) return std::nullopt;
+    if (part.empty())
+      return std::nullopt;
     parts.emplace_back(part);
-    if (dot == std::string_view::npos) break;
+    if (dot == std::string_view::npos)
+      break;
     start = dot + 1;
   }
-  if (parts.size() < 2) return std::nullopt;
+  if (parts.size() < 2)
+    return std::nullopt;
   std::string type = std::move(parts.front());
   parts.erase(parts.begin());
   return Address(std::move(type), std::move(parts));

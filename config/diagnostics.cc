@@ -5,10 +5,13 @@
 namespace lakeinfra::config {
 
 std::string Location::str() const {
-  if (file.empty()) return {};
-  if (line <= 0) return file;
+  if (file.empty())
+    return {};
+  if (line <= 0)
+    return file;
   std::string s = file + ":" + std::to_string(line);
-  if (column > 0) s += ":" + std::to_string(column);
+  if (column > 0)
+    s += ":" + std::to_string(column);
   return s;
 }
 
@@ -21,14 +24,22 @@ Diagnostics Diagnostics::error(std::string summary, std::string detail, std::str
 
 void Diagnostics::add_error(std::string summary, Location location, std::string hint,
                             std::string detail) {
-  items_.push_back(Diagnostic{Severity::kError, std::move(summary), std::move(detail),
-                              std::move(hint), std::move(location), {}});
+  items_.push_back(Diagnostic{Severity::kError,
+                              std::move(summary),
+                              std::move(detail),
+                              std::move(hint),
+                              std::move(location),
+                              {}});
 }
 
 void Diagnostics::add_warning(std::string summary, Location location, std::string hint,
                               std::string detail) {
-  items_.push_back(Diagnostic{Severity::kWarning, std::move(summary), std::move(detail),
-                              std::move(hint), std::move(location), {}});
+  items_.push_back(Diagnostic{Severity::kWarning,
+                              std::move(summary),
+                              std::move(detail),
+                              std::move(hint),
+                              std::move(location),
+                              {}});
 }
 
 void Diagnostics::append(const Diagnostics& other) {
@@ -42,28 +53,40 @@ bool Diagnostics::has_errors() const {
 
 std::string Diagnostics::str() const {
   std::string out;
-  for (const auto& d : items_) out += format_diagnostic(d);
+  for (const auto& d : items_)
+    out += format_diagnostic(d);
   return out;
 }
 
 std::string format_diagnostic(const Diagnostic& d) {
   std::string out;
   switch (d.severity) {
-    case Severity::kError: out += "error: "; break;
-    case Severity::kWarning: out += "warning: "; break;
-    case Severity::kNote: out += "note: "; break;
+    case Severity::kError:
+      out += "error: ";
+      break;
+    case Severity::kWarning:
+      out += "warning: ";
+      break;
+    case Severity::kNote:
+      out += "note: ";
+      break;
   }
-  if (d.location.known()) out += d.location.str() + ": ";
-  if (!d.address.empty()) out += d.address + ": ";
+  if (d.location.known())
+    out += d.location.str() + ": ";
+  if (!d.address.empty())
+    out += d.address + ": ";
   out += d.summary + "\n";
-  if (!d.detail.empty()) out += "  " + d.detail + "\n";
-  if (!d.hint.empty()) out += "  hint: " + d.hint + "\n";
+  if (!d.detail.empty())
+    out += "  " + d.detail + "\n";
+  if (!d.hint.empty())
+    out += "  hint: " + d.hint + "\n";
   return out;
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {

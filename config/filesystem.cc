@@ -13,23 +13,28 @@ namespace lakeinfra::config {
 namespace fs = std::filesystem;
 
 namespace {
-std::error_code errno_code() { return std::error_code(errno, std::generic_category()); }
+std::error_code errno_code() {
+  return std::error_code(errno, std::generic_category());
+}
 }  // namespace
 
 FsResult<std::string> RealFileSystem::read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return tl::unexpected(errno_code());
+  if (fd < 0)
+    return tl::unexpected(errno_code());
   std::string out;
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       auto ec = errno_code();
       ::close(fd);
       return tl::unexpected(ec);
     }
-    if (n == 0) break;
+    if (n == 0)
+      break;
     out.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
@@ -41,13 +46,15 @@ FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return tl::unexpected(errno_code());
+  if (fd < 0)
+    return tl::unexpected(errno_code());
   const char* p = content.data();
   size_t left = content.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       auto ec = errno_code();
       ::close(fd);
       ::unlink(tmp.c_str());
@@ -74,7 +81,8 @@ FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std
 FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
   struct ::stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    if (errno == ENOENT || errno == ENOTDIR)
+      return FileInfo{};
     return tl::unexpected(errno_code());
   }
   FileInfo info;
@@ -86,10 +94,12 @@ FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
 }
 
 FsResult<void> RealFileSystem::make_directory(const fs::path& path) {
-  if (::mkdir(path.c_str(), 0755) == 0) return {};
+  if (::mkdir(path.c_str(), 0755) == 0)
+    return {};
   if (errno == EEXIST) {
     struct ::stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return {};
     return tl::unexpected(std::make_error_code(std::errc::not_a_directory));
   }
   return tl::unexpected(errno_code());
@@ -98,7 +108,8 @@ FsResult<void> RealFileSystem::make_directory(const fs::path& path) {
 FsResult<void> RealFileSystem::make_directories(const fs::path& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
-  if (ec) return tl::unexpected(ec);
+  if (ec)
+    return tl::unexpected(ec);
   return {};
 }
 
@@ -108,7 +119,8 @@ FsResult<std::vector<std::string>> RealFileSystem::list_directory(const fs::path
   for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
     names.push_back(it->path().filename().string());
   }
-  if (ec) return tl::unexpected(ec);
+  if (ec)
+    return tl::unexpected(ec);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -116,14 +128,16 @@ FsResult<std::vector<std::string>> RealFileSystem::list_directory(const fs::path
 FsResult<void> RealFileSystem::remove(const fs::path& path) {
   std::error_code ec;
   fs::remove(path, ec);
-  if (ec) return tl::unexpected(ec);
+  if (ec)
+    return tl::unexpected(ec);
   return {};
 }
 
 FsResult<uint64_t> RealFileSystem::remove_all(const fs::path& path) {
   std::error_code ec;
   auto n = fs::remove_all(path, ec);
-  if (ec) return tl::unexpected(ec);
+  if (ec)
+    return tl::unexpected(ec);
   return static_cast<uint64_t>(n);
 }
 

@@ -13,8 +13,8 @@
 namespace lakeinfra::config {
 
 struct LoadOptions {
-  std::filesystem::path config_path;            ///< lake.yaml (made absolute by the loader).
-  std::optional<std::string> instance_override; ///< --instance: replaces lake.instance.
+  std::filesystem::path config_path;             ///< lake.yaml (made absolute by the loader).
+  std::optional<std::string> instance_override;  ///< --instance: replaces lake.instance.
 };
 
 /// Reads `config_path`, merges `lake.<instance>.yaml` from the same directory over it when that

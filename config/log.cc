@@ -18,11 +18,16 @@ std::vector<std::string> g_secrets;
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: break;
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      break;
   }
   return "off";
 }
@@ -32,11 +37,16 @@ const char* level_name(LogLevel level) {
 void Log::init_from_environment() {
   if (const char* v = std::getenv("LAKEINFRA_LOG")) {
     std::string s = v;
-    if (s == "debug" || s == "trace") set_level(LogLevel::kDebug);
-    else if (s == "info") set_level(LogLevel::kInfo);
-    else if (s == "warn") set_level(LogLevel::kWarn);
-    else if (s == "error") set_level(LogLevel::kError);
-    else if (s == "off") set_level(LogLevel::kOff);
+    if (s == "debug" || s == "trace")
+      set_level(LogLevel::kDebug);
+    else if (s == "info")
+      set_level(LogLevel::kInfo);
+    else if (s == "warn")
+      set_level(LogLevel::kWarn);
+    else if (s == "error")
+      set_level(LogLevel::kError);
+    else if (s == "off")
+      set_level(LogLevel::kOff);
   }
   if (const char* f = std::getenv("LAKEINFRA_LOG_FILE"); f && *f) {
     std::lock_guard lock(g_mutex);
@@ -44,14 +54,17 @@ void Log::init_from_environment() {
   }
 }
 
-void Log::set_level(LogLevel level) { g_level = static_cast<int>(level); }
+void Log::set_level(LogLevel level) {
+  g_level = static_cast<int>(level);
+}
 
 bool Log::enabled(LogLevel level) {
   return level != LogLevel::kOff && static_cast<int>(level) >= g_level.load();
 }
 
 void Log::write(LogLevel level, std::string_view message) {
-  if (!enabled(level)) return;
+  if (!enabled(level))
+    return;
   std::string line = std::string("lakeinfra ") + level_name(level) + ": " + redact(message);
   std::lock_guard lock(g_mutex);
   if (g_sink) {
@@ -69,7 +82,8 @@ void Log::set_sink(std::function<void(std::string_view)> sink) {
 }
 
 void add_secret(const std::string& value) {
-  if (value.size() < 4) return;
+  if (value.size() < 4)
+    return;
   std::lock_guard lock(g_mutex);
   g_secrets.push_back(value);
 }

@@ -47,7 +47,7 @@ struct Container {
 
 struct Zone {
   std::string name;
-  std::string tier;           ///< Declared tier, or the highest tier when not set.
+  std::string tier;  ///< Declared tier, or the highest tier when not set.
   bool force_destroy = false;
   std::string naming;         ///< Per-zone override of naming.zone ("" = use naming.zone).
   std::string physical_name;  ///< Rendered from the zone naming template.
@@ -62,9 +62,9 @@ struct Lake {
   Naming naming;
   std::vector<Zone> zones;
 
-  std::filesystem::path config_path;  ///< The base lake.yaml, absolute.
+  std::filesystem::path config_path;           ///< The base lake.yaml, absolute.
   std::vector<std::filesystem::path> sources;  ///< Files merged, base first.
-  Diagnostics warnings;  ///< Non-fatal findings (deprecated keys, and so on).
+  Diagnostics warnings;                        ///< Non-fatal findings (deprecated keys, and so on).
 
   const Zone* find_zone(const std::string& name) const;
 };

@@ -14,8 +14,8 @@ using Result = tl::expected<T, config::Diagnostics>;
 /// Shorthand for returning a single error from a function returning Result<T>.
 inline tl::unexpected<config::Diagnostics> fail(std::string summary, std::string hint = {},
                                                 config::Location location = {}) {
-  return tl::unexpected(config::Diagnostics::error(std::move(summary), {}, std::move(hint),
-                                                   std::move(location)));
+  return tl::unexpected(
+      config::Diagnostics::error(std::move(summary), {}, std::move(hint), std::move(location)));
 }
 
 inline tl::unexpected<config::Diagnostics> fail(config::Diagnostics diagnostics) {

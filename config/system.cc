@@ -11,29 +11,40 @@
 
 namespace lakeinfra::config {
 
-std::chrono::system_clock::time_point SystemClock::now() { return std::chrono::system_clock::now(); }
+std::chrono::system_clock::time_point SystemClock::now() {
+  return std::chrono::system_clock::now();
+}
 std::chrono::steady_clock::time_point SystemClock::steady_now() {
   return std::chrono::steady_clock::now();
 }
-void SystemClock::sleep_for(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+void SystemClock::sleep_for(std::chrono::milliseconds d) {
+  std::this_thread::sleep_for(d);
+}
 
-int64_t RealHostInfo::pid() { return ::getpid(); }
+int64_t RealHostInfo::pid() {
+  return ::getpid();
+}
 
 std::string RealHostInfo::hostname() {
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  if (::gethostname(buf, sizeof buf - 1) != 0)
+    return "unknown";
   return buf;
 }
 
 std::string RealHostInfo::user() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  if (const char* u = std::getenv("USER"); u && *u)
+    return u;
+  if (const passwd* pw = ::getpwuid(::geteuid()))
+    return pw->pw_name;
   return std::to_string(::geteuid());
 }
 
 bool RealHostInfo::process_alive(int64_t pid) {
-  if (pid <= 0) return false;
-  if (::kill(static_cast<pid_t>(pid), 0) == 0) return true;
+  if (pid <= 0)
+    return false;
+  if (::kill(static_cast<pid_t>(pid), 0) == 0)
+    return true;
   return errno == EPERM;  // exists but belongs to someone else
 }
 
@@ -47,7 +58,8 @@ std::string format_utc(std::chrono::system_clock::time_point t) {
 }
 
 std::optional<std::string> ProcessEnvironment::get(const std::string& name) {
-  if (const char* v = std::getenv(name.c_str())) return std::string(v);
+  if (const char* v = std::getenv(name.c_str()))
+    return std::string(v);
   return std::nullopt;
 }
 

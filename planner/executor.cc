@@ -27,10 +27,17 @@ Graph build_steps(const Plan& plan, std::vector<Step>& steps) {
       return g.add_node(std::string(step_kind_name(kind)) + " " + c.address.str());
     };
     switch (c.action) {
-      case Action::kNoOp: break;
-      case Action::kCreate: create_step[c.address.str()] = add(StepKind::kCreate); break;
-      case Action::kUpdate: create_step[c.address.str()] = add(StepKind::kUpdate); break;
-      case Action::kDelete: delete_step[c.address.str()] = add(StepKind::kDelete); break;
+      case Action::kNoOp:
+        break;
+      case Action::kCreate:
+        create_step[c.address.str()] = add(StepKind::kCreate);
+        break;
+      case Action::kUpdate:
+        create_step[c.address.str()] = add(StepKind::kUpdate);
+        break;
+      case Action::kDelete:
+        delete_step[c.address.str()] = add(StepKind::kDelete);
+        break;
       case Action::kReplace: {
         size_t d = add(StepKind::kDelete);
         size_t n = add(StepKind::kCreate);
@@ -76,13 +83,16 @@ class Executor {
     pending_in_ = graph_.in_degrees();
     blocked_by_.assign(steps_.size(), std::string());
     for (size_t i = 0; i < steps_.size(); ++i) {
-      if (pending_in_[i] == 0) ready_.push_back(i);
+      if (pending_in_[i] == 0)
+        ready_.push_back(i);
     }
     remaining_ = steps_.size();
     size_t workers = std::min<size_t>(std::max(1, options_.parallelism), steps_.size());
     std::vector<std::thread> pool;
-    for (size_t t = 0; t < workers; ++t) pool.emplace_back([this] { work(); });
-    for (auto& t : pool) t.join();
+    for (size_t t = 0; t < workers; ++t)
+      pool.emplace_back([this] { work(); });
+    for (auto& t : pool)
+      t.join();
     return std::move(report_);
   }
 
@@ -91,7 +101,8 @@ class Executor {
     std::unique_lock lock(mutex_);
     while (true) {
       cv_.wait(lock, [this] { return !ready_.empty() || remaining_ == 0; });
-      if (remaining_ == 0) return;
+      if (remaining_ == 0)
+        return;
       size_t i = ready_.front();
       ready_.pop_front();
       StepResult result;
@@ -105,8 +116,8 @@ class Executor {
         lock.unlock();
         auto start = clock_.steady_now();
         std::string error = execute(steps_[i]);
-        result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-            clock_.steady_now() - start);
+        result.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - start);
         lock.lock();
         if (!error.empty()) {
           result.status = StepStatus::kFailed;
@@ -121,21 +132,29 @@ class Executor {
   void finish(size_t i, const StepResult& result) {
     switch (result.status) {
       case StepStatus::kSucceeded:
-        if (result.kind == StepKind::kCreate) ++report_.added;
-        if (result.kind == StepKind::kUpdate) ++report_.changed;
-        if (result.kind == StepKind::kDelete) ++report_.destroyed;
+        if (result.kind == StepKind::kCreate)
+          ++report_.added;
+        if (result.kind == StepKind::kUpdate)
+          ++report_.changed;
+        if (result.kind == StepKind::kDelete)
+          ++report_.destroyed;
         break;
-      case StepStatus::kFailed: ++report_.failed; break;
-      case StepStatus::kSkipped: ++report_.skipped; break;
+      case StepStatus::kFailed:
+        ++report_.failed;
+        break;
+      case StepStatus::kSkipped:
+        ++report_.skipped;
+        break;
     }
     report_.steps.push_back(result);
     observer_.step_finished(result);
     for (size_t s : graph_.successors(i)) {
       if (result.status != StepStatus::kSucceeded && blocked_by_[s].empty()) {
-        blocked_by_[s] = result.status == StepStatus::kFailed ? result.address.str()
-                                                               : blocked_by_[i];
+        blocked_by_[s] =
+            result.status == StepStatus::kFailed ? result.address.str() : blocked_by_[i];
       }
-      if (--pending_in_[s] == 0) ready_.push_back(s);
+      if (--pending_in_[s] == 0)
+        ready_.push_back(s);
     }
     --remaining_;
     cv_.notify_all();
@@ -147,18 +166,22 @@ class Executor {
     config::Attributes payload = {{"desired", c.desired ? to_json(*c.desired) : nullptr},
                                   {"prior", c.prior ? to_json(*c.prior) : nullptr}};
     auto intent = store_.begin_intent(c.address, step_kind_name(step.kind), payload);
-    if (!intent) return "cannot record intent in state: " + intent.error().str();
+    if (!intent)
+      return "cannot record intent in state: " + intent.error().str();
 
     if (step.kind == StepKind::kDelete) {
       auto r = provider_.remove(*c.prior, c.force_destroy);
-      if (!r) return fail_intent(*intent, r.error().message);
+      if (!r)
+        return fail_intent(*intent, r.error().message);
       auto removed = store_.remove(c.address, *intent);
-      if (!removed) return "deleted, but cannot record it in state: " + removed.error().str();
+      if (!removed)
+        return "deleted, but cannot record it in state: " + removed.error().str();
       return {};
     }
     auto r = step.kind == StepKind::kCreate ? provider_.create(*c.desired)
                                             : provider_.update(*c.prior, *c.desired);
-    if (!r) return fail_intent(*intent, r.error().message);
+    if (!r)
+      return fail_intent(*intent, r.error().message);
     config::ResourceRecord record;
     record.address = c.address;
     record.type = c.desired->type;
@@ -167,13 +190,15 @@ class Executor {
     record.attributes = *r;
     record.depends_on = c.desired->depends_on;
     auto put = store_.put(record, *intent);
-    if (!put) return "applied, but cannot record it in state: " + put.error().str();
+    if (!put)
+      return "applied, but cannot record it in state: " + put.error().str();
     return {};
   }
 
   std::string fail_intent(int64_t intent, const std::string& message) {
     auto r = store_.finish_intent(intent, "failed", message);
-    if (!r) return message + " (and cannot record the failure in state: " + r.error().str() + ")";
+    if (!r)
+      return message + " (and cannot record the failure in state: " + r.error().str() + ")";
     return message;
   }
 
@@ -199,16 +224,18 @@ class Executor {
 
 const char* step_kind_name(StepKind kind) {
   switch (kind) {
-    case StepKind::kCreate: return "create";
-    case StepKind::kUpdate: return "update";
-    case StepKind::kDelete: return "delete";
+    case StepKind::kCreate:
+      return "create";
+    case StepKind::kUpdate:
+      return "update";
+    case StepKind::kDelete:
+      return "delete";
   }
   return "create";
 }
 
 ApplyReport apply_plan(const Plan& plan, providers::Provider& provider, state::StateStore& store,
-                       ApplyObserver& observer, config::Clock& clock,
-                       const ApplyOptions& options) {
+                       ApplyObserver& observer, config::Clock& clock, const ApplyOptions& options) {
   return Executor(plan, provider, store, observer, clock, options).run();
 }
 

@@ -86,7 +86,8 @@ TEST_F(ExecutorTest, SecondApplyHasNothingToDo) {
 
 TEST_F(ExecutorTest, RunsIndependentStepsInParallelUpToTheLimit) {
   std::vector<config::DesiredResource> zones;
-  for (int i = 0; i < 12; ++i) zones.push_back(zone("z" + std::to_string(i) + "x"));
+  for (int i = 0; i < 12; ++i)
+    zones.push_back(zone("z" + std::to_string(i) + "x"));
   provider_.set_delay(std::chrono::milliseconds(30));
   auto report = apply(zones, {}, /*parallelism=*/4);
   EXPECT_TRUE(report.ok());

@@ -48,8 +48,10 @@ TEST(Graph, DotDrawsDependentToDependency) {
 TEST(Graph, LargeChainIsLinear) {
   Graph g;
   const size_t n = 200000;
-  for (size_t i = 0; i < n; ++i) g.add_node("n" + std::to_string(i));
-  for (size_t i = 1; i < n; ++i) g.add_edge(i - 1, i);
+  for (size_t i = 0; i < n; ++i)
+    g.add_node("n" + std::to_string(i));
+  for (size_t i = 1; i < n; ++i)
+    g.add_edge(i - 1, i);
   auto order = g.topological_order();
   ASSERT_TRUE(order.has_value());
   EXPECT_EQ(order->front(), 0u);

@@ -4,28 +4,39 @@ namespace lakeinfra::planner {
 
 const char* action_name(Action action) {
   switch (action) {
-    case Action::kNoOp: return "no-op";
-    case Action::kCreate: return "create";
-    case Action::kUpdate: return "update";
-    case Action::kReplace: return "replace";
-    case Action::kDelete: return "delete";
+    case Action::kNoOp:
+      return "no-op";
+    case Action::kCreate:
+      return "create";
+    case Action::kUpdate:
+      return "update";
+    case Action::kReplace:
+      return "replace";
+    case Action::kDelete:
+      return "delete";
   }
   return "no-op";
 }
 
 std::vector<std::string> terraform_actions(Action action) {
   switch (action) {
-    case Action::kNoOp: return {"no-op"};
-    case Action::kCreate: return {"create"};
-    case Action::kUpdate: return {"update"};
-    case Action::kReplace: return {"delete", "create"};
-    case Action::kDelete: return {"delete"};
+    case Action::kNoOp:
+      return {"no-op"};
+    case Action::kCreate:
+      return {"create"};
+    case Action::kUpdate:
+      return {"update"};
+    case Action::kReplace:
+      return {"delete", "create"};
+    case Action::kDelete:
+      return {"delete"};
   }
   return {"no-op"};
 }
 
 config::Attributes ResourceChange::before_json() const {
-  if (!prior) return nullptr;
+  if (!prior)
+    return nullptr;
   config::Attributes j = prior->attributes;
   j["id"] = prior->provider_id;
   j["location"] = location_before;
@@ -33,7 +44,8 @@ config::Attributes ResourceChange::before_json() const {
 }
 
 config::Attributes ResourceChange::after_json() const {
-  if (!desired) return nullptr;
+  if (!desired)
+    return nullptr;
   config::Attributes j = desired->attributes;
   j["id"] = desired->provider_id;
   j["location"] = location_after;
@@ -44,11 +56,20 @@ PlanCounts Plan::counts() const {
   PlanCounts c;
   for (const auto& ch : changes) {
     switch (ch.action) {
-      case Action::kCreate: ++c.add; break;
-      case Action::kUpdate: ++c.change; break;
-      case Action::kReplace: ++c.add, ++c.destroy; break;
-      case Action::kDelete: ++c.destroy; break;
-      case Action::kNoOp: break;
+      case Action::kCreate:
+        ++c.add;
+        break;
+      case Action::kUpdate:
+        ++c.change;
+        break;
+      case Action::kReplace:
+        ++c.add, ++c.destroy;
+        break;
+      case Action::kDelete:
+        ++c.destroy;
+        break;
+      case Action::kNoOp:
+        break;
     }
   }
   return c;
@@ -56,7 +77,8 @@ PlanCounts Plan::counts() const {
 
 bool Plan::has_changes() const {
   for (const auto& ch : changes) {
-    if (ch.action != Action::kNoOp) return true;
+    if (ch.action != Action::kNoOp)
+      return true;
   }
   return false;
 }

@@ -14,7 +14,8 @@ enum class Action { kNoOp, kCreate, kUpdate, kReplace, kDelete };
 
 /// "no-op", "create", "update", "replace", "delete".
 const char* action_name(Action action);
-/// Terraform's JSON plan actions: ["create"], ["update"], ["delete","create"], ["delete"], ["no-op"].
+/// Terraform's JSON plan actions: ["create"], ["update"], ["delete","create"], ["delete"],
+/// ["no-op"].
 std::vector<std::string> terraform_actions(Action action);
 
 /// One attribute that differs between before and after.
@@ -61,9 +62,9 @@ struct PlanCounts {
 
 /// A plan: what apply will do, and against which state it was made.
 struct Plan {
-  std::string lineage;  ///< State lineage the plan was made against.
-  int64_t serial = 0;   ///< State serial the plan was made against.
-  bool destroy = false; ///< Made by `destroy` (or `plan -destroy`).
+  std::string lineage;   ///< State lineage the plan was made against.
+  int64_t serial = 0;    ///< State serial the plan was made against.
+  bool destroy = false;  ///< Made by `destroy` (or `plan -destroy`).
   std::string provider;  ///< Storage provider kind ("local").
   config::Attributes storage = config::Attributes::object();  ///< Storage settings (no secrets).
   std::vector<ResourceChange> changes;  ///< Every resource, no-ops included, in graph order.

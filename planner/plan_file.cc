@@ -35,9 +35,11 @@ config::Attributes changes_json(const std::vector<AttributeChange>& changes) {
 
 std::vector<AttributeChange> changes_from(const config::Attributes& a) {
   std::vector<AttributeChange> out;
-  if (!a.is_array()) return out;
+  if (!a.is_array())
+    return out;
   for (const auto& c : a) {
-    if (!c.is_object()) continue;
+    if (!c.is_object())
+      continue;
     out.push_back({c.value("name", std::string()), c.value("before", config::Attributes()),
                    c.value("after", config::Attributes()), c.value("forces_replacement", false)});
   }
@@ -45,9 +47,10 @@ std::vector<AttributeChange> changes_from(const config::Attributes& a) {
 }
 
 Action action_from(const std::string& name, bool& ok) {
-  for (Action a : {Action::kNoOp, Action::kCreate, Action::kUpdate, Action::kReplace,
-                   Action::kDelete}) {
-    if (name == action_name(a)) return a;
+  for (Action a :
+       {Action::kNoOp, Action::kCreate, Action::kUpdate, Action::kReplace, Action::kDelete}) {
+    if (name == action_name(a))
+      return a;
   }
   ok = false;
   return Action::kNoOp;
@@ -70,9 +73,8 @@ config::Attributes plan_json(const Plan& plan) {
                        {"force_destroy", c.force_destroy},
                        {"data_entries", c.data_entries}});
   }
-  return {{"lineage", plan.lineage},     {"serial", plan.serial},
-          {"destroy", plan.destroy},     {"provider", plan.provider},
-          {"storage", plan.storage},     {"changes", changes},
+  return {{"lineage", plan.lineage},   {"serial", plan.serial},   {"destroy", plan.destroy},
+          {"provider", plan.provider}, {"storage", plan.storage}, {"changes", changes},
           {"notes", plan.notes}};
 }
 
@@ -92,23 +94,28 @@ Result<Plan> plan_from_json(const config::Attributes& j, const std::string& file
   plan.storage = j.value("storage", config::Attributes::object());
   plan.notes = j.value("notes", std::vector<std::string>());
   for (const auto& c : j["changes"]) {
-    if (!c.is_object()) return bad("a change is not an object");
+    if (!c.is_object())
+      return bad("a change is not an object");
     ResourceChange ch;
     auto address = config::Address::parse(c.value("address", std::string()));
-    if (!address) return bad("a change has no valid address");
+    if (!address)
+      return bad("a change has no valid address");
     ch.address = *address;
     ch.type = c.value("type", std::string());
     bool ok = true;
     ch.action = action_from(c.value("action", std::string()), ok);
-    if (!ok) return bad("unknown action for " + ch.address.str());
+    if (!ok)
+      return bad("unknown action for " + ch.address.str());
     if (c.contains("prior") && !c["prior"].is_null()) {
       auto r = record_from_json(c["prior"]);
-      if (!r) return bad(r.error().str());
+      if (!r)
+        return bad(r.error().str());
       ch.prior = *r;
     }
     if (c.contains("desired") && !c["desired"].is_null()) {
       auto r = desired_from_json(c["desired"]);
-      if (!r) return bad(r.error().str());
+      if (!r)
+        return bad(r.error().str());
       ch.desired = *r;
     }
     bool needs_prior = ch.action == Action::kUpdate || ch.action == Action::kReplace ||
@@ -160,7 +167,8 @@ Result<Plan> plan_from_text(std::string_view text, const std::string& filename) 
     return fail("plan file " + filename +
                     " is corrupted or was modified after it was made (checksum mismatch)",
                 "lakeinfra applies only plans exactly as they were made; run `lakeinfra plan "
-                "--out " + filename + "` again");
+                "--out " +
+                    filename + "` again");
   }
   return plan_from_json(file["plan"], filename);
 }
@@ -168,13 +176,15 @@ Result<Plan> plan_from_text(std::string_view text, const std::string& filename) 
 Result<void> save_plan(const Plan& plan, const std::filesystem::path& path,
                        config::FileSystem& fs) {
   auto r = fs.write_file_atomic(path, plan_to_text(plan), 0600);
-  if (!r) return fail("cannot write plan file " + path.string() + ": " + r.error().message());
+  if (!r)
+    return fail("cannot write plan file " + path.string() + ": " + r.error().message());
   return {};
 }
 
 Result<Plan> load_plan(const std::filesystem::path& path, config::FileSystem& fs) {
   auto text = fs.read_file(path);
-  if (!text) return fail("cannot read plan file " + path.string() + ": " + text.error().message());
+  if (!text)
+    return fail("cannot read plan file " + path.string() + ": " + text.error().message());
   return plan_from_text(*text, path.string());
 }
 
@@ -184,19 +194,22 @@ config::Attributes terraform_json(const Plan& plan, const std::string& version) 
   for (const auto& c : plan.changes) {
     const auto& names = c.address.names();
     std::string name;
-    for (size_t i = 0; i < names.size(); ++i) name += (i ? "." : "") + names[i];
+    for (size_t i = 0; i < names.size(); ++i)
+      name += (i ? "." : "") + names[i];
     config::Attributes change = {{"actions", terraform_actions(c.action)},
                                  {"before", c.before_json()},
                                  {"after", c.after_json()}};
     config::Attributes replace_paths = config::Attributes::array();
     for (const auto& a : c.attribute_changes) {
-      if (a.forces_replacement) replace_paths.push_back(config::Attributes::array({a.name}));
+      if (a.forces_replacement)
+        replace_paths.push_back(config::Attributes::array({a.name}));
     }
     if (c.action == Action::kReplace && c.prior && c.desired &&
         c.prior->provider_id != c.desired->provider_id) {
       replace_paths.push_back(config::Attributes::array({"id"}));
     }
-    if (!replace_paths.empty()) change["replace_paths"] = replace_paths;
+    if (!replace_paths.empty())
+      change["replace_paths"] = replace_paths;
     config::Attributes rc = {{"address", c.address.str()},
                              {"mode", "managed"},
                              {"type", c.type},
@@ -206,19 +219,14 @@ config::Attributes terraform_json(const Plan& plan, const std::string& version) 
                              {"reasons", c.reasons}};
     changes.push_back(rc);
     if (!c.drift.empty()) {
-      drift.push_back({{"address", c.address.str()},
-                       {"type", c.type},
-                       {"changes", changes_json(c.drift)}});
+      drift.push_back(
+          {{"address", c.address.str()}, {"type", c.type}, {"changes", changes_json(c.drift)}});
     }
   }
-  return {{"format_version", "1.2"},
-          {"lakeinfra_version", version},
-          {"state_lineage", plan.lineage},
-          {"state_serial", plan.serial},
-          {"destroy", plan.destroy},
-          {"resource_drift", drift},
-          {"resource_changes", changes},
-          {"errored", false}};
+  return {{"format_version", "1.2"},       {"lakeinfra_version", version},
+          {"state_lineage", plan.lineage}, {"state_serial", plan.serial},
+          {"destroy", plan.destroy},       {"resource_drift", drift},
+          {"resource_changes", changes},   {"errored", false}};
 }
 
 }  // namespace lakeinfra::planner

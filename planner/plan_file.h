@@ -20,8 +20,7 @@ std::string plan_to_text(const Plan& plan);
 Result<Plan> plan_from_text(std::string_view text, const std::string& filename);
 
 /// Writes a plan file atomically with mode 0600.
-Result<void> save_plan(const Plan& plan, const std::filesystem::path& path,
-                       config::FileSystem& fs);
+Result<void> save_plan(const Plan& plan, const std::filesystem::path& path, config::FileSystem& fs);
 /// Reads and verifies a plan file.
 Result<Plan> load_plan(const std::filesystem::path& path, config::FileSystem& fs);
 

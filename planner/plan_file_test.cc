@@ -14,7 +14,8 @@ using namespace testing;  // NOLINT: test builders
 Plan sample_plan() {
   providers::FakeProvider provider;
   std::vector<config::DesiredResource> applied = {zone("bronze"), container("bronze", "raw")};
-  for (const auto& r : applied) provider.objects()[r.provider_id] = {r.type, r.attributes, 0};
+  for (const auto& r : applied)
+    provider.objects()[r.provider_id] = {r.type, r.attributes, 0};
   auto desired = applied;
   desired[0].attributes["tier"] = "restricted";
   desired.push_back(zone("gold"));
@@ -68,7 +69,8 @@ TEST(PlanFile, TerraformShapedJson) {
   EXPECT_EQ(j["format_version"], "1.2");
   ASSERT_EQ(j["resource_changes"].size(), 3u);
   std::map<std::string, config::Attributes> by_address;
-  for (const auto& rc : j["resource_changes"]) by_address[rc["address"]] = rc;
+  for (const auto& rc : j["resource_changes"])
+    by_address[rc["address"]] = rc;
   auto bronze = by_address["zone.bronze"];
   EXPECT_EQ(bronze["type"], "zone");
   EXPECT_EQ(bronze["name"], "bronze");

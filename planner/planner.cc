@@ -38,14 +38,17 @@ std::vector<ReadOutcome> read_all(providers::Provider& provider,
     return out;
   }
   std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  for (size_t t = 0; t < threads; ++t)
+    pool.emplace_back(worker);
+  for (auto& t : pool)
+    t.join();
   return out;
 }
 
 bool matches_target(const std::string& address, const std::vector<Address>& targets) {
   for (const auto& t : targets) {
-    if (address == t.str()) return true;
+    if (address == t.str())
+      return true;
     if (address.size() > t.str().size() && address.compare(0, t.str().size(), t.str()) == 0 &&
         address[t.str().size()] == '.') {
       return true;
@@ -54,7 +57,9 @@ bool matches_target(const std::string& address, const std::vector<Address>& targ
   return false;
 }
 
-std::string quote(const Attributes& v) { return v.is_null() ? "(none)" : v.dump(); }
+std::string quote(const Attributes& v) {
+  return v.is_null() ? "(none)" : v.dump();
+}
 
 class Planner {
  public:
@@ -63,16 +68,20 @@ class Planner {
       : desired_(desired), snapshot_(snapshot), provider_(provider), options_(options) {}
 
   Result<Plan> run() {
-    for (size_t i = 0; i < desired_.size(); ++i) desired_index_[desired_[i].address.str()] = i;
+    for (size_t i = 0; i < desired_.size(); ++i)
+      desired_index_[desired_[i].address.str()] = i;
     auto graph = resource_graph(desired_);
-    if (!graph) return tl::unexpected(graph.error());
+    if (!graph)
+      return tl::unexpected(graph.error());
 
     compute_scope();
-    if (diagnostics_.has_errors()) return tl::unexpected(diagnostics_);
+    if (diagnostics_.has_errors())
+      return tl::unexpected(diagnostics_);
     refresh();
     diff_all();
     protect_data();
-    if (diagnostics_.has_errors()) return tl::unexpected(diagnostics_);
+    if (diagnostics_.has_errors())
+      return tl::unexpected(diagnostics_);
     order();
 
     plan_.lineage = snapshot_.lineage;
@@ -101,13 +110,16 @@ class Planner {
   }
 
   void compute_scope() {
-    if (options_.targets.empty()) return;
+    if (options_.targets.empty())
+      return;
     std::vector<std::string> all;
     if (!options_.destroy) {
-      for (const auto& d : desired_) all.push_back(d.address.str());
+      for (const auto& d : desired_)
+        all.push_back(d.address.str());
     }
     for (const auto& [address, record] : snapshot_.resources) {
-      if (options_.destroy || !desired_index_.count(address.str())) all.push_back(address.str());
+      if (options_.destroy || !desired_index_.count(address.str()))
+        all.push_back(address.str());
     }
     std::vector<std::string> work;
     for (const auto& t : options_.targets) {
@@ -115,15 +127,16 @@ class Planner {
       for (const auto& a : all) {
         if (matches_target(a, {t})) {
           found = true;
-          if (scope_.insert(a).second) work.push_back(a);
+          if (scope_.insert(a).second)
+            work.push_back(a);
         }
       }
       if (!found) {
         std::string suggestion = config::closest_match(t.str(), all);
-        diagnostics_.add_error("target \"" + t.str() + "\" matches no resource", {},
-                               suggestion.empty()
-                                   ? "run `lakeinfra state list` or `lakeinfra plan` to see addresses"
-                                   : "did you mean \"" + suggestion + "\"?");
+        diagnostics_.add_error(
+            "target \"" + t.str() + "\" matches no resource", {},
+            suggestion.empty() ? "run `lakeinfra state list` or `lakeinfra plan` to see addresses"
+                               : "did you mean \"" + suggestion + "\"?");
       }
     }
     if (!options_.destroy) {
@@ -133,7 +146,8 @@ class Planner {
         work.pop_back();
         if (const auto* deps = deps_of(a)) {
           for (const auto& d : *deps) {
-            if (scope_.insert(d.str()).second) work.push_back(d.str());
+            if (scope_.insert(d.str()).second)
+              work.push_back(d.str());
           }
         }
       }
@@ -141,13 +155,15 @@ class Planner {
       // Destroying a target destroys what depends on it first.
       std::unordered_map<std::string, std::vector<std::string>> dependents;
       for (const auto& [address, record] : snapshot_.resources) {
-        for (const auto& d : record.depends_on) dependents[d.str()].push_back(address.str());
+        for (const auto& d : record.depends_on)
+          dependents[d.str()].push_back(address.str());
       }
       while (!work.empty()) {
         std::string a = work.back();
         work.pop_back();
         for (const auto& d : dependents[a]) {
-          if (scope_.insert(d).second) work.push_back(d);
+          if (scope_.insert(d).second)
+            work.push_back(d);
         }
       }
     }
@@ -156,9 +172,11 @@ class Planner {
   void refresh() {
     std::vector<const config::ResourceRecord*> records;
     for (const auto& [address, record] : snapshot_.resources) {
-      if (!in_scope(address.str())) continue;
+      if (!in_scope(address.str()))
+        continue;
       bool to_delete = options_.destroy || !desired_index_.count(address.str());
-      if (options_.refresh || to_delete) records.push_back(&record);
+      if (options_.refresh || to_delete)
+        records.push_back(&record);
     }
     auto outcomes = read_all(provider_, records, options_.parallelism);
     for (size_t i = 0; i < records.size(); ++i) {
@@ -185,7 +203,8 @@ class Planner {
     if (!options_.destroy) {
       for (const auto& d : desired_) {
         handled.insert(d.address.str());
-        if (!in_scope(d.address.str())) continue;
+        if (!in_scope(d.address.str()))
+          continue;
         auto it = snapshot_.resources.find(d.address);
         if (it == snapshot_.resources.end()) {
           ResourceChange c = base_change(d.address, d.type);
@@ -200,7 +219,8 @@ class Planner {
       }
     }
     for (const auto& [address, record] : snapshot_.resources) {
-      if (handled.count(address.str()) || !in_scope(address.str())) continue;
+      if (handled.count(address.str()) || !in_scope(address.str()))
+        continue;
       ResourceChange c = base_change(address, record.type);
       c.action = Action::kDelete;
       c.prior = record;
@@ -249,18 +269,22 @@ class Planner {
       }
       if (obs.unmanaged) {
         c.drift.push_back({"marker", "present", "missing", false});
-        c.reasons.push_back("lakeinfra's marker is missing or unreadable (changed outside lakeinfra)");
+        c.reasons.push_back(
+            "lakeinfra's marker is missing or unreadable (changed outside lakeinfra)");
       }
     }
 
     const Attributes& real = c.prior->attributes;
     std::set<std::string> keys;
-    for (const auto& [k, v] : real.items()) keys.insert(k);
-    for (const auto& [k, v] : desired.attributes.items()) keys.insert(k);
+    for (const auto& [k, v] : real.items())
+      keys.insert(k);
+    for (const auto& [k, v] : desired.attributes.items())
+      keys.insert(k);
     for (const auto& k : keys) {
       Attributes before = real.contains(k) ? real[k] : nullptr;
       Attributes after = desired.attributes.contains(k) ? desired.attributes[k] : nullptr;
-      if (before == after) continue;
+      if (before == after)
+        continue;
       bool forces = provider_.requires_replace(desired.type, k);
       c.attribute_changes.push_back({k, before, after, forces});
       c.reasons.push_back(k + " changes from " + quote(before) + " to " + quote(after) +
@@ -282,7 +306,8 @@ class Planner {
   }
 
   bool force_destroy_allowed(const Address& address) const {
-    if (address.names().empty()) return false;
+    if (address.names().empty())
+      return false;
     Address zone(config::kZoneType, {address.names().front()});
     bool in_config = false;
     if (auto it = desired_index_.find(zone.str()); it != desired_index_.end()) {
@@ -297,7 +322,8 @@ class Planner {
 
   void protect_data() {
     for (auto& c : plan_.changes) {
-      if (c.action != Action::kDelete && c.action != Action::kReplace) continue;
+      if (c.action != Action::kDelete && c.action != Action::kReplace)
+        continue;
       const auto* o = observed(c.address.str());
       std::optional<providers::Observed> obs;
       if (o) {
@@ -306,8 +332,8 @@ class Planner {
         auto r = provider_.read(c.prior->type, c.prior->provider_id);
         if (!r) {
           config::Diagnostic d;
-          d.summary = "cannot check " + c.address.str() + " for data before deleting it: " +
-                      r.error().message;
+          d.summary = "cannot check " + c.address.str() +
+                      " for data before deleting it: " + r.error().message;
           d.address = c.address.str();
           diagnostics_.add(std::move(d));
           continue;
@@ -316,7 +342,8 @@ class Planner {
       }
       c.data_entries = obs ? obs->data_entries : 0;
       c.force_destroy = force_destroy_allowed(c.address);
-      if (c.data_entries == 0 || c.force_destroy) continue;
+      if (c.data_entries == 0 || c.force_destroy)
+        continue;
       config::Diagnostic d;
       d.address = c.address.str();
       std::string verb = c.action == Action::kDelete ? "delete" : "replace";
@@ -344,14 +371,17 @@ class Planner {
       const auto& c = plan_.changes[i];
       const auto& deps = c.desired ? c.desired->depends_on : c.prior->depends_on;
       for (const auto& d : deps) {
-        if (auto it = node.find(d.str()); it != node.end()) g.add_edge(it->second, i);
+        if (auto it = node.find(d.str()); it != node.end())
+          g.add_edge(it->second, i);
       }
     }
     auto ordered = g.topological_order();
-    if (!ordered) return;  // state dependencies form a cycle: keep declaration order
+    if (!ordered)
+      return;  // state dependencies form a cycle: keep declaration order
     std::vector<ResourceChange> sorted;
     sorted.reserve(plan_.changes.size());
-    for (size_t i : *ordered) sorted.push_back(std::move(plan_.changes[i]));
+    for (size_t i : *ordered)
+      sorted.push_back(std::move(plan_.changes[i]));
     plan_.changes = std::move(sorted);
   }
 
@@ -372,7 +402,8 @@ class Planner {
 Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {
   Graph g;
   std::unordered_map<std::string, size_t> node;
-  for (const auto& d : desired) node[d.address.str()] = g.add_node(d.address.str());
+  for (const auto& d : desired)
+    node[d.address.str()] = g.add_node(d.address.str());
   config::Diagnostics diags;
   for (const auto& d : desired) {
     for (const auto& dep : d.depends_on) {
@@ -384,9 +415,11 @@ Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired
       g.add_edge(it->second, node[d.address.str()]);
     }
   }
-  if (diags.has_errors()) return tl::unexpected(diags);
+  if (diags.has_errors())
+    return tl::unexpected(diags);
   auto order = g.topological_order();
-  if (!order) return tl::unexpected(order.error());
+  if (!order)
+    return tl::unexpected(order.error());
   return g;
 }
 

@@ -20,7 +20,8 @@ class PlannerTest : public ::testing::Test {
   }
   /// Makes the fake world hold exactly `resources`.
   void materialise(const std::vector<config::DesiredResource>& resources) {
-    for (const auto& r : resources) provider_.objects()[r.provider_id] = {r.type, r.attributes, 0};
+    for (const auto& r : resources)
+      provider_.objects()[r.provider_id] = {r.type, r.attributes, 0};
   }
   Result<Plan> plan(const std::vector<config::DesiredResource>& desired,
                     const state::Snapshot& snapshot, PlanOptions options = {}) {
@@ -28,7 +29,8 @@ class PlannerTest : public ::testing::Test {
   }
   const ResourceChange& change(const Plan& p, const std::string& address) {
     for (const auto& c : p.changes) {
-      if (c.address.str() == address) return c;
+      if (c.address.str() == address)
+        return c;
     }
     ADD_FAILURE() << "no change for " << address;
     static ResourceChange none;
@@ -42,7 +44,8 @@ TEST_F(PlannerTest, EmptyStateCreatesEverythingZonesFirst) {
   auto p = plan(lake(), state::Snapshot{"lin", 0, {}, {}});
   ASSERT_TRUE(p.has_value()) << p.error().str();
   ASSERT_EQ(p->changes.size(), 5u);
-  for (const auto& c : p->changes) EXPECT_EQ(c.action, Action::kCreate) << c.address.str();
+  for (const auto& c : p->changes)
+    EXPECT_EQ(c.action, Action::kCreate) << c.address.str();
   EXPECT_EQ(p->changes[0].address.str(), "zone.bronze");
   EXPECT_EQ(p->changes[1].address.str(), "zone.gold");
   EXPECT_EQ(p->counts().add, 5);
@@ -107,8 +110,8 @@ TEST_F(PlannerTest, ConfigChangeIsAnInPlaceUpdateWithReasons) {
   ASSERT_TRUE(p.has_value()) << p.error().str();
   const auto& c = change(*p, "zone.gold");
   EXPECT_EQ(c.action, Action::kUpdate);
-  EXPECT_EQ(c.reasons, (std::vector<std::string>{
-                           "tier changes from \"internal\" to \"restricted\""}));
+  EXPECT_EQ(c.reasons,
+            (std::vector<std::string>{"tier changes from \"internal\" to \"restricted\""}));
   EXPECT_EQ(p->counts().change, 1);
 }
 
@@ -167,8 +170,9 @@ TEST_F(PlannerTest, ProtectionStaysWhenTheZoneBlockIsRemovedFromConfig) {
   ASSERT_FALSE(p.has_value());
   // The fake reports data on the container only (the local provider also counts it on the zone).
   ASSERT_EQ(p.error().size(), 1u);
-  EXPECT_EQ(p.error().begin()->summary,
-            "refusing to delete container.gold.curated: fake://lake-dev-gold/curated holds 1 entry");
+  EXPECT_EQ(
+      p.error().begin()->summary,
+      "refusing to delete container.gold.curated: fake://lake-dev-gold/curated holds 1 entry");
 }
 
 TEST_F(PlannerTest, ForceDestroyMustBeInConfigAndState) {

@@ -17,7 +17,6 @@ namespace lakeinfra::planner {
 /// Every intent is closed with outcome "reconciled". Returns one human note per intent. The
 /// caller must hold the state lock; `snapshot` is reloaded by the caller afterwards.
 Result<std::vector<std::string>> reconcile(const state::Snapshot& snapshot,
-                                           state::StateStore& store,
-                                           providers::Provider& provider);
+                                           state::StateStore& store, providers::Provider& provider);
 
 }  // namespace lakeinfra::planner

@@ -5,7 +5,8 @@ namespace {
 
 config::Attributes deps_json(const std::vector<config::Address>& deps) {
   config::Attributes a = config::Attributes::array();
-  for (const auto& d : deps) a.push_back(d.str());
+  for (const auto& d : deps)
+    a.push_back(d.str());
   return a;
 }
 
@@ -14,17 +15,21 @@ Result<config::Address> address_of(const config::Attributes& j, const char* key)
     return fail(std::string("malformed resource: \"") + key + "\" is missing or not a string");
   }
   auto a = config::Address::parse(j[key].get<std::string>());
-  if (!a) return fail("malformed resource address \"" + j[key].get<std::string>() + "\"");
+  if (!a)
+    return fail("malformed resource address \"" + j[key].get<std::string>() + "\"");
   return *a;
 }
 
 Result<std::vector<config::Address>> deps_of(const config::Attributes& j) {
   std::vector<config::Address> out;
-  if (!j.contains("depends_on")) return out;
-  if (!j["depends_on"].is_array()) return fail("malformed resource: depends_on is not a list");
+  if (!j.contains("depends_on"))
+    return out;
+  if (!j["depends_on"].is_array())
+    return fail("malformed resource: depends_on is not a list");
   for (const auto& d : j["depends_on"]) {
     auto a = d.is_string() ? config::Address::parse(d.get<std::string>()) : std::nullopt;
-    if (!a) return fail("malformed resource: bad dependency " + d.dump());
+    if (!a)
+      return fail("malformed resource: bad dependency " + d.dump());
     out.push_back(*a);
   }
   return out;
@@ -45,17 +50,20 @@ config::Attributes to_json(const config::DesiredResource& r) {
 }
 
 config::Attributes to_json(const config::ResourceRecord& r) {
-  return {{"address", r.address.str()},       {"type", r.type},
-          {"provider", r.provider},           {"provider_id", r.provider_id},
-          {"attributes", r.attributes},       {"depends_on", deps_json(r.depends_on)}};
+  return {{"address", r.address.str()}, {"type", r.type},
+          {"provider", r.provider},     {"provider_id", r.provider_id},
+          {"attributes", r.attributes}, {"depends_on", deps_json(r.depends_on)}};
 }
 
 Result<config::DesiredResource> desired_from_json(const config::Attributes& j) {
-  if (!j.is_object()) return fail("malformed resource: not an object");
+  if (!j.is_object())
+    return fail("malformed resource: not an object");
   auto address = address_of(j, "address");
-  if (!address) return tl::unexpected(address.error());
+  if (!address)
+    return tl::unexpected(address.error());
   auto deps = deps_of(j);
-  if (!deps) return tl::unexpected(deps.error());
+  if (!deps)
+    return tl::unexpected(deps.error());
   config::DesiredResource r;
   r.address = *address;
   r.type = string_of(j, "type");
@@ -72,7 +80,8 @@ Result<config::DesiredResource> desired_from_json(const config::Attributes& j) {
 
 Result<config::ResourceRecord> record_from_json(const config::Attributes& j) {
   auto d = desired_from_json(j);
-  if (!d) return tl::unexpected(d.error());
+  if (!d)
+    return tl::unexpected(d.error());
   config::ResourceRecord r;
   r.address = d->address;
   r.type = d->type;

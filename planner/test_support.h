@@ -48,7 +48,8 @@ inline state::Snapshot snapshot_of(const std::vector<config::DesiredResource>& a
   state::Snapshot s;
   s.lineage = "test-lineage";
   s.serial = static_cast<int64_t>(applied.size());
-  for (const auto& d : applied) s.resources[d.address] = record_of(d);
+  for (const auto& d : applied)
+    s.resources[d.address] = record_of(d);
   return s;
 }
 

@@ -25,7 +25,8 @@ const char* failure_kind_name(FailureKind kind);
 /// A typed failure plus what the provider knows of the object afterwards, if anything.
 struct Failure {
   FailureKind kind = FailureKind::kInternal;
-  std::string message;  ///< Names the operation and the object, e.g. "mkdir /lake/x: Permission denied".
+  std::string
+      message;  ///< Names the operation and the object, e.g. "mkdir /lake/x: Permission denied".
   std::optional<config::Attributes> known;
 };
 

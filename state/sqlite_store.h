@@ -13,8 +13,7 @@ namespace lakeinfra::state {
 /// knows, or one that is not a lakeinfra state database, is a hard error naming the file; it is
 /// never reset. `clock` and `host` must outlive the store.
 Result<std::unique_ptr<StateStore>> open_sqlite_store(const std::filesystem::path& path,
-                                                      config::Clock& clock,
-                                                      config::HostInfo& host);
+                                                      config::Clock& clock, config::HostInfo& host);
 
 /// Opens an existing state database read-only (for `state list`, `show`); fails if absent.
 Result<std::unique_ptr<StateStore>> open_sqlite_store_readonly(const std::filesystem::path& path,

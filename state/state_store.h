@@ -15,11 +15,11 @@ namespace lakeinfra::state {
 /// Who holds the state lock. Shown in "state is locked" errors so a user can decide whether to
 /// `force-unlock ID`.
 struct LockInfo {
-  std::string id;       ///< Random id, the argument of force-unlock.
+  std::string id;  ///< Random id, the argument of force-unlock.
   int64_t pid = 0;
   std::string host;
   std::string user;
-  std::string command;  ///< "apply", "destroy", ...
+  std::string command;     ///< "apply", "destroy", ...
   std::string started_at;  ///< RFC 3339 UTC.
 };
 
@@ -40,7 +40,7 @@ struct Lease {
 struct JournalEntry {
   int64_t id = 0;
   config::Address address;
-  std::string action;  ///< "create", "update", "delete".
+  std::string action;                                         ///< "create", "update", "delete".
   config::Attributes payload = config::Attributes::object();  ///< Desired or prior resource.
   std::string started_at;
   bool finished = false;
