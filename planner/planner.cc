@@ -172,10 +172,7 @@ class Planner {
   void refresh() {
     std::vector<const config::ResourceRecord*> records;
     for (const auto& [address, record] : snapshot_.resources) {
-      if (!in_scope(address.str()))
-        continue;
-      bool to_delete = options_.destroy || !desired_index_.count(address.str());
-      if (options_.refresh || to_delete)
+      if (options_.refresh && in_scope(address.str()))
         records.push_back(&record);
     }
     auto outcomes = read_all(provider_, records, options_.parallelism);
@@ -324,23 +321,17 @@ class Planner {
     for (auto& c : plan_.changes) {
       if (c.action != Action::kDelete && c.action != Action::kReplace)
         continue;
-      const auto* o = observed(c.address.str());
-      std::optional<providers::Observed> obs;
-      if (o) {
-        obs = *o;
-      } else {
-        auto r = provider_.read(c.prior->type, c.prior->provider_id);
-        if (!r) {
-          config::Diagnostic d;
-          d.summary = "cannot check " + c.address.str() +
-                      " for data before deleting it: " + r.error().message;
-          d.address = c.address.str();
-          diagnostics_.add(std::move(d));
-          continue;
-        }
-        obs = *r;
+      // Counting may walk all of the object's data, so it happens only here, never in refresh.
+      auto count = provider_.count_data(c.prior->type, c.prior->provider_id);
+      if (!count) {
+        config::Diagnostic d;
+        d.summary = "cannot check " + c.address.str() +
+                    " for data before deleting it: " + count.error().message;
+        d.address = c.address.str();
+        diagnostics_.add(std::move(d));
+        continue;
       }
-      c.data_entries = obs ? obs->data_entries : 0;
+      c.data_entries = *count;
       c.force_destroy = force_destroy_allowed(c.address);
       if (c.data_entries == 0 || c.force_destroy)
         continue;

@@ -13,7 +13,7 @@ namespace lakeinfra::planner {
 
 struct PlanOptions {
   /// Read every recorded object through its provider first, so drift shows (`--refresh=false`
-  /// skips it; objects that would be deleted are still read, to protect their data).
+  /// skips it; objects that would be deleted or replaced are still checked for data).
   bool refresh = true;
   /// Plan the deletion of everything in state (`destroy`).
   bool destroy = false;

@@ -60,6 +60,10 @@ TEST_F(PlannerTest, AppliedLakeIsANoOp) {
   EXPECT_FALSE(p->has_changes());
   EXPECT_EQ(p->changes.size(), 5u);
   EXPECT_EQ(p->serial, 5);
+  // Refresh reads each object once and never walks its data.
+  EXPECT_EQ(provider_.calls().size(), 5u);
+  for (const auto& call : provider_.calls())
+    EXPECT_EQ(call.rfind("read ", 0), 0u) << call;
 }
 
 TEST_F(PlannerTest, ObjectDeletedByHandIsPlannedAgainAsDrift) {

@@ -53,8 +53,15 @@ ProviderResult<std::optional<Observed>> FakeProvider::read(const std::string& /*
     return std::optional<Observed>();
   Observed observed;
   observed.attributes = it->second.attributes;
-  observed.data_entries = it->second.data_entries;
   return std::optional<Observed>(std::move(observed));
+}
+
+ProviderResult<uint64_t> FakeProvider::count_data(const std::string& /*type*/,
+                                                  const std::string& provider_id) {
+  std::lock_guard lock(mutex_);
+  calls_.push_back("count " + provider_id);
+  auto it = objects_.find(provider_id);
+  return it == objects_.end() ? uint64_t{0} : it->second.data_entries;
 }
 
 ProviderResult<config::Attributes> FakeProvider::create(const config::DesiredResource& desired) {

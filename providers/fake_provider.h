@@ -29,6 +29,9 @@ class FakeProvider : public Provider {
   std::string describe(const std::string& type, const std::string& provider_id) const override;
   ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                const std::string& provider_id) override;
+  /// The object's data_entries (0 when missing); recorded as "count ID".
+  ProviderResult<uint64_t> count_data(const std::string& type,
+                                      const std::string& provider_id) override;
   /// "path" forces replacement; everything else is updatable in place.
   bool requires_replace(const std::string& type, const std::string& attribute) const override;
   ProviderResult<config::Attributes> create(const config::DesiredResource& desired) override;
@@ -43,7 +46,7 @@ class FakeProvider : public Provider {
   void set_delay(std::chrono::milliseconds delay) { delay_ = delay; }
   /// Direct access to the simulated world (to simulate drift or data).
   std::map<std::string, Object>& objects() { return objects_; }
-  /// Calls in order, as "create ID", "update ID", "remove ID", "read ID".
+  /// Calls in order, as "create ID", "update ID", "remove ID", "read ID", "count ID".
   std::vector<std::string> calls() const;
   /// Highest number of mutations that were running at the same time.
   int max_concurrency() const { return max_concurrency_; }

@@ -38,9 +38,6 @@ struct Observed {
   /// Attributes the provider can observe (e.g. tier from the zone's marker file). Attributes it
   /// cannot observe (state-only settings like force_destroy) are absent.
   config::Attributes attributes = config::Attributes::object();
-  /// How many data entries (files, objects) the object holds, not counting lakeinfra's own
-  /// markers. Used by the data-protection rule before any delete or replace.
-  uint64_t data_entries = 0;
   /// True when the object exists but lakeinfra's marker is missing or unreadable (made by hand).
   bool unmanaged = false;
 };
@@ -58,9 +55,15 @@ class Provider {
   /// A human form of a physical id (an absolute path, an s3:// URL) for plans and messages.
   virtual std::string describe(const std::string& type, const std::string& provider_id) const = 0;
 
-  /// Reads the real object. Returns nullopt when it does not exist.
+  /// Reads the real object. Returns nullopt when it does not exist. Cheap: it never walks the
+  /// object's data (refresh calls it for every resource).
   virtual ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                        const std::string& provider_id) = 0;
+  /// How many data entries (files, objects) the object holds, not counting lakeinfra's own
+  /// markers; 0 when it does not exist. May walk all its data, so the planner calls it only
+  /// before a delete or replace (the data-protection rule).
+  virtual ProviderResult<uint64_t> count_data(const std::string& type,
+                                              const std::string& provider_id) = 0;
   /// Whether a change of `attribute` can only be made by deleting and re-creating the object.
   /// (A change of provider_id always forces replacement.)
   virtual bool requires_replace(const std::string& type, const std::string& attribute) const = 0;

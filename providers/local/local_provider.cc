@@ -170,11 +170,22 @@ class LocalProvider : public Provider {
       } else {
         observed.unmanaged = true;
       }
-      auto entries = count_data(*dir);
-      if (!entries)
-        return tl::unexpected(entries.error());
-      observed.data_entries = *entries;
       return std::optional<Observed>(std::move(observed));
+    });
+  }
+
+  ProviderResult<uint64_t> count_data(const std::string& type,
+                                      const std::string& provider_id) override {
+    return guarded("count", provider_id, [&]() -> ProviderResult<uint64_t> {
+      auto dir = resolve(type, provider_id);
+      if (!dir)
+        return tl::unexpected(dir.error());
+      auto info = stat_dir(type, *dir);
+      if (!info)
+        return tl::unexpected(info.error());
+      if (!*info)
+        return uint64_t{0};
+      return count_below(*dir);
     });
   }
 
@@ -248,7 +259,7 @@ class LocalProvider : public Provider {
         }
         return {};
       }
-      auto entries = count_data(*dir);
+      auto entries = count_below(*dir);
       if (!entries)
         return tl::unexpected(entries.error());
       if (*entries > 0) {
@@ -350,7 +361,7 @@ class LocalProvider : public Provider {
   }
 
   /// Files and symlinks anywhere below `dir`, not counting markers. Symlinks are not followed.
-  ProviderResult<uint64_t> count_data(const fs::path& dir) {
+  ProviderResult<uint64_t> count_below(const fs::path& dir) {
     auto names = fs_.list_directory(dir);
     if (!names)
       return failure("list", dir, names.error());
@@ -363,7 +374,7 @@ class LocalProvider : public Provider {
       if (!info->exists)
         continue;  // Removed since the listing.
       if (info->is_directory && !info->is_symlink) {
-        auto below = count_data(path);
+        auto below = count_below(path);
         if (!below)
           return below;
         count += *below;

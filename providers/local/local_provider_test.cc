@@ -217,7 +217,7 @@ TEST_F(LocalProviderTest, ReadReportsTierAndNoEntries) {
     ASSERT_TRUE(observed) << observed.error().message;
     ASSERT_TRUE(observed->has_value()) << id;
     EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "sensitive"}}));
-    EXPECT_EQ((*observed)->data_entries, 0u);
+    EXPECT_EQ(provider_->count_data(type, id), uint64_t{0});
     EXPECT_FALSE((*observed)->unmanaged);
   }
 }
@@ -228,12 +228,10 @@ TEST_F(LocalProviderTest, DataEntriesCountFilesAnywhereBelow) {
   write_text(container_dir() / "day=1" / "b.csv", "2\n");
   fs::create_directories(container_dir() / "empty" / "deeper");
 
-  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
-  ASSERT_TRUE(observed && observed->has_value());
-  EXPECT_EQ((*observed)->data_entries, 2u);
-  auto zone_observed = provider_->read("zone", "healthetl-dev01-bronze");
-  ASSERT_TRUE(zone_observed && zone_observed->has_value());
-  EXPECT_EQ((*zone_observed)->data_entries, 2u);  // The container's marker is not data.
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{2});
+  // The container's marker is not data.
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{2});
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-absent"), uint64_t{0});
 }
 
 TEST_F(LocalProviderTest, SymlinksInsideCountAsEntriesAndAreNotFollowed) {
@@ -243,9 +241,7 @@ TEST_F(LocalProviderTest, SymlinksInsideCountAsEntriesAndAreNotFollowed) {
   write_text(outside / "y.csv", "y");
   fs::create_directory_symlink(outside, container_dir() / "link");
 
-  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
-  ASSERT_TRUE(observed && observed->has_value());
-  EXPECT_EQ((*observed)->data_entries, 1u);
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{1});
 
   ASSERT_TRUE(provider_->remove(record(container()), /*force=*/true));
   EXPECT_FALSE(fs::exists(container_dir()));
@@ -313,9 +309,7 @@ TEST_F(LocalProviderTest, RemoveOfMissingObjectSucceeds) {
 TEST_F(LocalProviderTest, LeftoverMarkerTempFileIsNotData) {
   create_zone_and_container();
   write_text(container_dir() / (std::string(kLocalMarkerFile) + ".tmp-123"), "{");
-  auto observed = provider_->read("container", "healthetl-dev01-bronze/raw");
-  ASSERT_TRUE(observed && observed->has_value());
-  EXPECT_EQ((*observed)->data_entries, 0u);
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{0});
   EXPECT_TRUE(provider_->remove(record(container()), false));
   EXPECT_FALSE(fs::exists(container_dir()));
 }
@@ -332,7 +326,7 @@ TEST_F(LocalProviderTest, CreateAdoptsExistingDirectoryWithoutDeletingFiles) {
   auto observed = provider_->read("zone", "healthetl-dev01-bronze");
   ASSERT_TRUE(observed && observed->has_value());
   EXPECT_FALSE((*observed)->unmanaged);
-  EXPECT_EQ((*observed)->data_entries, 1u);
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{1});
 }
 
 TEST_F(LocalProviderTest, ContainerWithoutZoneIsNotFound) {
@@ -398,7 +392,7 @@ TEST_F(LocalProviderTest, DirectoryWithoutValidMarkerIsUnmanaged) {
     ASSERT_TRUE(observed->has_value());
     EXPECT_TRUE((*observed)->unmanaged) << marker;
     EXPECT_EQ((*observed)->attributes, Attributes::object()) << marker;
-    EXPECT_EQ((*observed)->data_entries, 1u) << marker;
+    EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{1}) << marker;
   }
 }
 
@@ -547,10 +541,12 @@ TEST_F(LocalProviderTest, WriteFailureNamesTheMarkerPath) {
 TEST_F(LocalProviderTest, ListAndRemoveFailuresAreReported) {
   create_zone_and_container();
   fs_.fail("list", container_dir(), std::errc::permission_denied);
-  auto read = provider_->read("container", "healthetl-dev01-bronze/raw");
-  ASSERT_FALSE(read);
-  EXPECT_EQ(read.error().kind, FailureKind::kAuth);
-  EXPECT_EQ(read.error().message, "list " + container_dir().string() + ": Permission denied");
+  // read() does not list the directory (it never walks data); counting does.
+  EXPECT_TRUE(provider_->read("container", "healthetl-dev01-bronze/raw"));
+  auto count = provider_->count_data("container", "healthetl-dev01-bronze/raw");
+  ASSERT_FALSE(count);
+  EXPECT_EQ(count.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(count.error().message, "list " + container_dir().string() + ": Permission denied");
 
   fs_.fail("remove_all", zone_dir(), std::errc::device_or_resource_busy);
   auto removed = provider_->remove(record(zone()), true);
