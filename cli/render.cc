@@ -158,23 +158,27 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
     for (const auto& [k, v] : after.items())
       rows[k].second = v;
   }
+  // Creates and deletes list every attribute; updates and replaces only those that change.
+  bool all_rows = c.action == Action::kCreate || c.action == Action::kDelete;
   size_t width = 0;
-  for (const auto& [k, v] : rows)
-    width = std::max(width, k.size());
+  for (const auto& [k, v] : rows) {
+    if (all_rows || v.first != v.second)
+      width = std::max(width, k.size());
+  }
   std::map<std::string, bool> forces;
   for (const auto& a : c.attribute_changes)
     forces[a.name] = a.forces_replacement;
   bool id_forces = c.prior && c.desired && c.prior->provider_id != c.desired->provider_id;
   for (const auto& [k, v] : rows) {
-    std::string key = k + std::string(width - k.size(), ' ');
     const auto& [b, a] = v;
+    if (!all_rows && b == a)
+      continue;  // unchanged attributes are not repeated
+    std::string key = k + std::string(width - k.size(), ' ');
     std::string row;
     if (c.action == Action::kCreate) {
       row = green("+") + " " + key + " = " + value_text(a);
     } else if (c.action == Action::kDelete) {
       row = red("-") + " " + key + " = " + value_text(b);
-    } else if (b == a) {
-      continue;  // unchanged attributes are not repeated
     } else {
       row = yellow("~") + " " + key + " = " + value_text(b) + " -> " + value_text(a);
       if (forces[k] || ((k == "id" || k == "location") && id_forces)) {
