@@ -1,7 +1,9 @@
 // plan, apply and destroy: the commands that compute a plan and may carry it out.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -13,6 +15,41 @@
 
 namespace lakeinfra::cli {
 namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) {
+  g_interrupted = true;
+  static const char kMessage[] =
+      "\nInterrupt received. Finishing the steps in flight and recording them; no new step "
+      "will start.\nInterrupt again to exit at once (the journal lets the next run recover).\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+}
+
+/// While alive, the first SIGINT/SIGTERM asks the executor to stop gracefully; the handler is
+/// one-shot (SA_RESETHAND), so a second signal has its default effect.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
 
 /// Everything a planned command holds until it finishes; the lock is released last-in-first-out.
 struct Session {
@@ -118,6 +155,8 @@ int run_apply(App& app, Session& s, const std::string& command, int parallelism,
   ApplyPrinter printer(app.render, s.plan);
   planner::ApplyOptions ao;
   ao.parallelism = parallelism;
+  ao.cancel = &g_interrupted;
+  InterruptScope interrupts;
   auto report = planner::apply_plan(s.plan, *s.provider, *s.store, printer, app.clock, ao);
   state::RunRecord summary;
   summary.status = report.ok() ? "ok" : "failed";

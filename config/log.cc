@@ -1,10 +1,10 @@
 #include "config/log.h"
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <regex>
 #include <vector>
 
 namespace lakeinfra::config {
@@ -88,16 +88,62 @@ void add_secret(const std::string& value) {
   g_secrets.push_back(value);
 }
 
+namespace {
+
+bool ieq_at(const std::string& s, size_t pos, std::string_view word) {
+  if (pos + word.size() > s.size())
+    return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[pos + i])) !=
+        std::tolower(static_cast<unsigned char>(word[i])))
+      return false;
+  }
+  return true;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/// "scheme://user:secret@host" → "scheme://***@host".
+void redact_userinfo(std::string& s) {
+  for (size_t pos = s.find("://"); pos != std::string::npos; pos = s.find("://", pos + 3)) {
+    size_t start = pos + 3;
+    size_t end = start;
+    while (end < s.size() && s[end] != '/' && s[end] != '@' && !is_space(s[end]))
+      ++end;
+    if (end < s.size() && s[end] == '@' && end > start)
+      s.replace(start, end - start, "***");
+  }
+}
+
+/// Replaces what follows `key` up to any of `stops` (or the end) with "***".
+void redact_after(std::string& s, std::string_view key, std::string_view stops) {
+  for (size_t pos = 0; pos < s.size(); ++pos) {
+    if (!ieq_at(s, pos, key))
+      continue;
+    size_t start = pos + key.size();
+    while (key.back() == ':' && start < s.size() && (s[start] == ' ' || s[start] == '\t'))
+      ++start;
+    size_t end = start;
+    while (end < s.size() && stops.find(s[end]) == std::string_view::npos)
+      ++end;
+    if (end > start)
+      s.replace(start, end - start, "***");
+    pos = start;
+  }
+}
+
+}  // namespace
+
 std::string redact(std::string_view text) {
-  static const std::regex userinfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@)");
-  static const std::regex authorization(R"((Authorization:\s*)[^\r\n]*)", std::regex::icase);
-  static const std::regex query(
-      R"(((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential|Signature)=)[^&\s]*)",
-      std::regex::icase);
   std::string s(text);
-  s = std::regex_replace(s, userinfo, "$1***@");
-  s = std::regex_replace(s, authorization, "$1***");
-  s = std::regex_replace(s, query, "$1***");
+  redact_userinfo(s);
+  redact_after(s, "Authorization:", "\r\n");
+  for (std::string_view key :
+       {"X-Amz-Signature=", "X-Amz-Security-Token=", "X-Amz-Credential=", "Signature="}) {
+    redact_after(s, key, "& \t\r\n");
+  }
   std::vector<std::string> secrets;
   {
     std::lock_guard lock(g_mutex);

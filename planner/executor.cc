@@ -111,6 +111,9 @@ class Executor {
       if (!blocked_by_[i].empty()) {
         result.status = StepStatus::kSkipped;
         result.message = "skipped because " + blocked_by_[i] + " failed";
+      } else if (options_.cancel && options_.cancel->load()) {
+        result.status = StepStatus::kSkipped;
+        result.message = "not started: the apply was interrupted";
       } else {
         observer_.step_started(result.address, result.kind);
         lock.unlock();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ class ApplyObserver {
 
 struct ApplyOptions {
   int parallelism = 10;  ///< Concurrent provider mutations.
+  /// When set to true (e.g. by a SIGINT handler), no new step starts: steps in flight finish
+  /// and are recorded, the rest are reported as skipped. May be null.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ApplyReport {

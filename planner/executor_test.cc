@@ -148,6 +148,40 @@ TEST_F(ExecutorTest, ReplaceDeletesThenCreates) {
             "lake-prod-gold");
 }
 
+/// Sets a cancel flag as soon as the first step finishes, as a SIGINT handler would.
+class CancellingObserver : public ApplyObserver {
+ public:
+  explicit CancellingObserver(std::atomic<bool>& cancel) : cancel_(cancel) {}
+  void step_finished(const StepResult&) override { cancel_ = true; }
+
+ private:
+  std::atomic<bool>& cancel_;
+};
+
+TEST_F(ExecutorTest, InterruptFinishesStepsInFlightAndStartsNoMore) {
+  auto snapshot = store_->load();
+  auto plan = make_plan(lake(), *snapshot, provider_, {});
+  ASSERT_TRUE(plan.has_value());
+  std::atomic<bool> cancel{false};
+  CancellingObserver observer(cancel);
+  ApplyOptions ao;
+  ao.parallelism = 1;
+  ao.cancel = &cancel;
+  auto report = apply_plan(*plan, provider_, *store_, observer, clock_, ao);
+  EXPECT_EQ(report.added, 1);
+  EXPECT_EQ(report.skipped, 4);
+  for (const auto& s : report.steps) {
+    if (s.status == StepStatus::kSkipped) {
+      EXPECT_TRUE(s.message == "not started: the apply was interrupted" ||
+                  s.message.rfind("skipped because", 0) == 0)
+          << s.message;
+    }
+  }
+  auto after = store_->load();
+  EXPECT_EQ(after->resources.size(), 1u);  // the finished step is recorded
+  EXPECT_TRUE(after->pending.empty());
+}
+
 TEST_F(ExecutorTest, ProviderRefusalOfDataIsAFailureNotALoss) {
   ASSERT_TRUE(apply(lake()).ok());
   auto snapshot = store_->load();
