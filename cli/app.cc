@@ -29,7 +29,10 @@ std::filesystem::path App::config_path() const {
 }
 
 std::filesystem::path App::state_path() const {
-  return config_path().parent_path() / ".lakeinfra" / "state.db";
+  auto dir = config_path().parent_path() / ".lakeinfra";
+  if (!options_.instance.empty())
+    dir = dir / "instances" / options_.instance;
+  return dir / "state.db";
 }
 
 Result<config::Lake> App::load_config() {
@@ -48,9 +51,22 @@ Result<config::Lake> App::load_config() {
   return lake;
 }
 
-Result<std::unique_ptr<state::StateStore>> App::open_state(bool create) {
-  if (create)
-    return state::open_sqlite_store(state_path(), clock, host);
+Result<std::unique_ptr<state::StateStore>> App::open_state(StateAccess access) {
+  switch (access) {
+    case StateAccess::kCreate:
+      return state::open_sqlite_store(state_path(), clock, host);
+    case StateAccess::kWriteExisting: {
+      auto info = fs.stat(state_path());
+      if (info && !info->exists) {
+        return fail("no state at " + state_path().string(),
+                    "run `lakeinfra plan` and `lakeinfra apply` first (or pass the right "
+                    "--config / --instance)");
+      }
+      return state::open_sqlite_store(state_path(), clock, host);
+    }
+    case StateAccess::kReadOnly:
+      break;
+  }
   return state::open_sqlite_store_readonly(state_path(), clock, host);
 }
 

@@ -38,12 +38,18 @@ class App {
   const GlobalOptions& options() const { return options_; }
   /// The base config file, absolute.
   std::filesystem::path config_path() const;
-  /// `.lakeinfra/state.db` beside the config file.
+  /// `.lakeinfra/state.db` beside the config file; with --instance NAME,
+  /// `.lakeinfra/instances/NAME/state.db`, so each instance has its own state.
   std::filesystem::path state_path() const;
 
   Result<config::Lake> load_config();
-  /// Opens the state database, creating it when `create` (never for read-only commands).
-  Result<std::unique_ptr<state::StateStore>> open_state(bool create);
+  enum class StateAccess {
+    kCreate,         ///< plan/apply/destroy/init: create the state if there is none
+    kWriteExisting,  ///< state rm, force-unlock, apply FILE: the state must exist
+    kReadOnly,       ///< state list/show, show
+  };
+  /// Opens the state database.
+  Result<std::unique_ptr<state::StateStore>> open_state(StateAccess access);
   Result<std::unique_ptr<providers::Provider>> make_provider(const config::Storage& storage);
 
   /// Renders diagnostics and returns exit code 1.

@@ -70,8 +70,9 @@ Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
 
 /// Opens state, locks it, settles interrupted steps and reloads; returns the snapshot.
 Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& command,
-                                      std::chrono::milliseconds timeout) {
-  auto store = app.open_state(/*create=*/true);
+                                      std::chrono::milliseconds timeout,
+                                      App::StateAccess access = App::StateAccess::kCreate) {
+  auto store = app.open_state(access);
   if (!store)
     return tl::unexpected(store.error());
   s.store = std::move(*store);
@@ -130,14 +131,17 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   return s;
 }
 
-bool confirm(App& app, bool destroy) {
+bool confirm(App& app, const planner::Plan& plan) {
   if (!::isatty(STDIN_FILENO))
     return false;
+  const bool all = plan.destroy && !plan.targeted;
   app.render.line("");
-  app.render.line(app.render.bold(destroy ? "Do you really want to destroy all resources?"
-                                          : "Do you want to perform these actions?"));
-  app.render.line(destroy ? "  lakeinfra will destroy all your managed storage, as shown above."
-                          : "  lakeinfra will perform the actions described above.");
+  app.render.line(app.render.bold(all            ? "Do you really want to destroy all resources?"
+                                  : plan.destroy ? "Do you really want to destroy the resources "
+                                                   "shown above?"
+                                                 : "Do you want to perform these actions?"));
+  app.render.line(all ? "  lakeinfra will destroy all your managed storage, as shown above."
+                      : "  lakeinfra will perform the actions described above.");
   app.render.line("  Only 'yes' will be accepted to approve.");
   app.render.line("");
   std::fputs(app.render.bold("  Enter a value: ").c_str(), stdout);
@@ -186,7 +190,7 @@ int apply_saved_plan(App& app, const ApplyFlags& flags) {
     return app.report(provider.error());
   s.provider = std::move(*provider);
   auto saved_notes = s.plan.notes;
-  auto snapshot = lock_and_load(app, s, "apply", *timeout);
+  auto snapshot = lock_and_load(app, s, "apply", *timeout, App::StateAccess::kWriteExisting);
   if (!snapshot)
     return app.report(snapshot.error());
   for (const auto& n : s.plan.notes) {
@@ -244,8 +248,15 @@ int cmd_plan(App& app, const PlanFlags& flags) {
 }
 
 int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
-  if (!flags.plan_file.empty())
+  if (!flags.plan_file.empty()) {
+    if (!flags.plan.targets.empty() || !flags.plan.refresh) {
+      return app.report(config::Diagnostics::error(
+          "--target and --refresh cannot be used with a saved plan", {},
+          "the saved plan already fixes what will be done; give these options to `lakeinfra "
+          "plan --out FILE` instead"));
+    }
     return apply_saved_plan(app, flags);
+  }
   const std::string command = destroy ? "destroy" : "apply";
   auto s = make_session(app, flags.plan, command, destroy);
   if (!s)
@@ -261,7 +272,7 @@ int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
           "pass --auto-approve (as CI does), or save a plan with `lakeinfra plan --out FILE` "
           "and run `lakeinfra apply FILE`"));
     }
-    if (!confirm(app, destroy)) {
+    if (!confirm(app, s->plan)) {
       app.render.line(std::string(destroy ? "Destroy" : "Apply") +
                       " cancelled: only 'yes' approves. Nothing was changed.");
       return 1;

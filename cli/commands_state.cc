@@ -94,7 +94,7 @@ int cmd_init(App& app, const std::string& template_name) {
   } else {
     app.render.line("Using the existing configuration " + path.string());
   }
-  auto store = app.open_state(/*create=*/true);
+  auto store = app.open_state(App::StateAccess::kCreate);
   if (!store)
     return app.report(store.error());
   auto snapshot = (*store)->load();
@@ -136,7 +136,7 @@ int cmd_show(App& app, const std::string& plan_file, bool json) {
     }
     return 0;
   }
-  auto store = app.open_state(/*create=*/false);
+  auto store = app.open_state(App::StateAccess::kReadOnly);
   if (!store)
     return app.report(store.error());
   auto snapshot = (*store)->load();
@@ -158,7 +158,7 @@ int cmd_show(App& app, const std::string& plan_file, bool json) {
 }
 
 int cmd_state_list(App& app) {
-  auto store = app.open_state(/*create=*/false);
+  auto store = app.open_state(App::StateAccess::kReadOnly);
   if (!store)
     return app.report(store.error());
   auto snapshot = (*store)->load();
@@ -172,7 +172,7 @@ int cmd_state_show(App& app, const std::string& address) {
   auto a = parse_address(address);
   if (!a)
     return app.report(a.error());
-  auto store = app.open_state(/*create=*/false);
+  auto store = app.open_state(App::StateAccess::kReadOnly);
   if (!store)
     return app.report(store.error());
   auto snapshot = (*store)->load();
@@ -190,7 +190,7 @@ int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
   auto timeout = parse_duration(lock_timeout);
   if (!timeout)
     return app.report(config::Diagnostics::error("invalid --lock-timeout"));
-  auto store = app.open_state(/*create=*/false);
+  auto store = app.open_state(App::StateAccess::kWriteExisting);
   if (!store)
     return app.report(store.error());
   auto lock = take_lock(app, **store, "state rm", *timeout);
@@ -236,7 +236,7 @@ int cmd_graph(App& app) {
 }
 
 int cmd_force_unlock(App& app, const std::string& id, bool force) {
-  auto store = app.open_state(/*create=*/false);
+  auto store = app.open_state(App::StateAccess::kWriteExisting);
   if (!store)
     return app.report(store.error());
   auto current = (*store)->current_lock();

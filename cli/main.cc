@@ -37,7 +37,8 @@ void add_plan_flags(CLI::App* cmd, PlanFlags& f, bool with_targets = true) {
                 "Read every object before planning so drift shows (--refresh=false skips it)");
   if (with_targets) {
     cmd->add_option("--target", f.targets,
-                    "Limit to this address and what it depends on (repeatable)");
+                    "Limit to this address and what it depends on (repeatable)")
+        ->allow_extra_args(false);
   }
   cmd->add_option("--parallelism", f.parallelism, "Concurrent operations (default 10)")
       ->check(CLI::Range(1, 256));
@@ -49,7 +50,10 @@ void add_plan_flags(CLI::App* cmd, PlanFlags& f, bool with_targets = true) {
 
 int main(int argc, char** argv) {
   lakeinfra::config::Log::init_from_environment();
-  CLI::App app{"lakeinfra: provision a data lake from one YAML file, Terraform-style."};
+  // Line-buffered even into a pipe, so CI logs keep plan, progress and errors in order.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  CLI::App app{"lakeinfra: provision a data lake from one YAML file, Terraform-style.",
+               "lakeinfra"};
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions global;
@@ -119,6 +123,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 1;
+  }
+  if (!global.instance.empty() &&
+      (global.instance.size() > 63 ||
+       global.instance.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+           std::string::npos ||
+       global.instance.front() == '-' || global.instance.back() == '-')) {
+    std::fprintf(stderr,
+                 "Error: --instance \"%s\" is invalid\n  hint: an instance is 1-63 characters of "
+                 "a-z, 0-9 and '-', not starting or ending with '-'\n",
+                 global.instance.c_str());
+    return 1;
   }
   if (!chdir.empty()) {
     std::error_code ec;

@@ -225,9 +225,11 @@ void Renderer::plan(const planner::Plan& plan) {
   if (!plan.has_changes()) {
     line(green(bold("No changes.")) + bold(" Your lake matches the configuration."));
     line("");
-    line(
-        "lakeinfra has compared your real storage against your configuration and found no "
-        "differences, so no changes are needed.");
+    line(plan.refreshed
+             ? "lakeinfra has compared your real storage against your configuration and found "
+               "no differences, so no changes are needed."
+             : "lakeinfra has compared your configuration with the recorded state, without "
+               "reading the storage (--refresh=false), and found no differences.");
     return;
   }
   line("lakeinfra will perform the following actions:");

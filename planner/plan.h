@@ -62,10 +62,12 @@ struct PlanCounts {
 
 /// A plan: what apply will do, and against which state it was made.
 struct Plan {
-  std::string lineage;   ///< State lineage the plan was made against.
-  int64_t serial = 0;    ///< State serial the plan was made against.
-  bool destroy = false;  ///< Made by `destroy` (or `plan -destroy`).
-  std::string provider;  ///< Storage provider kind ("local").
+  std::string lineage;    ///< State lineage the plan was made against.
+  int64_t serial = 0;     ///< State serial the plan was made against.
+  bool destroy = false;   ///< Made by `destroy` (or `plan -destroy`).
+  bool refreshed = true;  ///< Objects were read from storage (false with --refresh=false).
+  bool targeted = false;  ///< Limited by --target.
+  std::string provider;   ///< Storage provider kind ("local").
   config::Attributes storage = config::Attributes::object();  ///< Storage settings (no secrets).
   std::vector<ResourceChange> changes;  ///< Every resource, no-ops included, in graph order.
   std::vector<std::string> notes;       ///< Reconciliations and warnings to show with the plan.

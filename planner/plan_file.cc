@@ -73,9 +73,9 @@ config::Attributes plan_json(const Plan& plan) {
                        {"force_destroy", c.force_destroy},
                        {"data_entries", c.data_entries}});
   }
-  return {{"lineage", plan.lineage},   {"serial", plan.serial},   {"destroy", plan.destroy},
-          {"provider", plan.provider}, {"storage", plan.storage}, {"changes", changes},
-          {"notes", plan.notes}};
+  return {{"refreshed", plan.refreshed}, {"targeted", plan.targeted}, {"lineage", plan.lineage},
+          {"serial", plan.serial},       {"destroy", plan.destroy},   {"provider", plan.provider},
+          {"storage", plan.storage},     {"changes", changes},        {"notes", plan.notes}};
 }
 
 Result<Plan> plan_from_json(const config::Attributes& j, const std::string& filename) {
@@ -90,6 +90,8 @@ Result<Plan> plan_from_json(const config::Attributes& j, const std::string& file
   plan.lineage = j.value("lineage", std::string());
   plan.serial = j.value("serial", int64_t{0});
   plan.destroy = j.value("destroy", false);
+  plan.refreshed = j.value("refreshed", true);
+  plan.targeted = j.value("targeted", false);
   plan.provider = j.value("provider", std::string());
   plan.storage = j.value("storage", config::Attributes::object());
   plan.notes = j.value("notes", std::vector<std::string>());

@@ -87,6 +87,8 @@ class Planner {
     plan_.lineage = snapshot_.lineage;
     plan_.serial = snapshot_.serial;
     plan_.destroy = options_.destroy;
+    plan_.refreshed = options_.refresh;
+    plan_.targeted = !options_.targets.empty();
     plan_.provider = provider_.kind();
     return std::move(plan_);
   }
@@ -222,7 +224,9 @@ class Planner {
       c.action = Action::kDelete;
       c.prior = record;
       c.location_before = provider_.describe(record.type, record.provider_id);
-      c.reasons.push_back(options_.destroy ? "destroy: everything in state is deleted"
+      c.reasons.push_back(options_.destroy ? (options_.targets.empty()
+                                                  ? "destroy: everything in state is deleted"
+                                                  : "destroy: selected by --target")
                                            : "not in the configuration");
       if (const auto* o = observed(address.str()); o && !o->has_value()) {
         c.reasons.push_back("already deleted outside lakeinfra; only the state entry is removed");
@@ -317,6 +321,33 @@ class Planner {
     return in_config && in_state;
   }
 
+  /// What the user can do about a refused delete or replace, for the case at hand.
+  std::string protection_hint(const ResourceChange& c) const {
+    const std::string zone = c.address.names().front();
+    const std::string zone_address = "zone." + zone;
+    const std::string lead = "lakeinfra never deletes data unless asked (data in a zone is ";
+    const bool zone_declared = desired_index_.count(zone_address) > 0;
+    std::string how = "keep zone \"" + zone +
+                      "\" in the configuration with `force_destroy: true`, apply, then run "
+                      "`lakeinfra destroy --target " +
+                      c.address.str() + "`";
+    if (c.action == Action::kReplace) {
+      return lead +
+             "protected). Move the data away first, or set `force_destroy: true` on zone "
+             "\"" +
+             zone + "\" and apply that change on its own before this one";
+    }
+    if (options_.destroy) {
+      return lead +
+             "protected). Move the data away first, or set `force_destroy: true` on zone "
+             "\"" +
+             zone + "\", apply, then destroy";
+    }
+    return lead + "protected even when its block is removed). Put the " + c.type +
+           " back in the configuration and move its data away first; or, to delete the data too, " +
+           how + (zone_declared ? "" : " before removing the zone");
+  }
+
   void protect_data() {
     for (auto& c : plan_.changes) {
       if (c.action != Action::kDelete && c.action != Action::kReplace)
@@ -342,11 +373,7 @@ class Planner {
                   " holds " + std::to_string(c.data_entries) +
                   (c.data_entries == 1 ? " entry" : " entries");
       d.detail = "planned because " + c.reasons.front();
-      const std::string zone = c.address.names().front();
-      d.hint = "lakeinfra never deletes data unless asked. Keep the " + c.type +
-               " in the configuration, or move its data away, or set `force_destroy: true` on "
-               "zone \"" +
-               zone + "\" and apply that first (it must be in the configuration and in state)";
+      d.hint = protection_hint(c);
       diagnostics_.add(std::move(d));
     }
   }
