@@ -34,6 +34,8 @@ int cmd_state_list(App& app);
 int cmd_state_show(App& app, const std::string& address);
 int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
                  const std::string& lock_timeout);
+int cmd_state_mv(App& app, const std::string& from, const std::string& to,
+                 const std::string& lock_timeout);
 int cmd_graph(App& app);
 int cmd_force_unlock(App& app, const std::string& id, bool force);
 int cmd_version(App& app);

@@ -224,6 +224,96 @@ int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
   return 0;
 }
 
+namespace {
+
+/// `record` re-addressed to `to`, with the attributes and dependencies that name its address
+/// rewritten (a zone's name; a container's zone and name).
+config::ResourceRecord readdressed(const config::ResourceRecord& record,
+                                   const config::Address& to) {
+  config::ResourceRecord r = record;
+  r.address = to;
+  if (r.type == config::kZoneType) {
+    r.attributes["name"] = to.names().front();
+  } else if (r.type == config::kContainerType && to.names().size() == 2) {
+    r.attributes["zone"] = to.names()[0];
+    r.attributes["name"] = to.names()[1];
+    r.depends_on = {config::Address(config::kZoneType, {to.names()[0]})};
+  }
+  return r;
+}
+
+}  // namespace
+
+int cmd_state_mv(App& app, const std::string& from, const std::string& to,
+                 const std::string& lock_timeout) {
+  auto src = parse_address(from);
+  auto dst = parse_address(to);
+  if (!src)
+    return app.report(src.error());
+  if (!dst)
+    return app.report(dst.error());
+  if (src->type() != dst->type() || src->names().size() != dst->names().size()) {
+    return app.report(config::Diagnostics::error(
+        "cannot move " + from + " to " + to + ": they are different kinds of resource", {},
+        "move a zone to a zone (zone.old → zone.new) or a container to a container "
+        "(container.z.old → container.z.new)"));
+  }
+  auto timeout = parse_duration(lock_timeout);
+  if (!timeout)
+    return app.report(
+        config::Diagnostics::error("invalid --lock-timeout \"" + lock_timeout + "\""));
+  auto store = app.open_state(App::StateAccess::kWriteExisting);
+  if (!store)
+    return app.report(store.error());
+  auto lock = take_lock(app, **store, "state mv", *timeout);
+  if (!lock)
+    return app.report(lock.error());
+  auto snapshot = (*store)->load();
+  if (!snapshot)
+    return app.report(snapshot.error());
+  auto it = snapshot->resources.find(*src);
+  if (it == snapshot->resources.end())
+    return app.report(not_in_state(from, *snapshot));
+
+  std::vector<std::pair<config::ResourceRecord, config::ResourceRecord>> moves;
+  moves.emplace_back(it->second, readdressed(it->second, *dst));
+  if (src->type() == config::kZoneType) {
+    // A zone's containers move with it.
+    for (const auto& [address, record] : snapshot->resources) {
+      if (address.type() == config::kContainerType && address.names().size() == 2 &&
+          address.names()[0] == src->names()[0]) {
+        config::Address moved(config::kContainerType, {dst->names()[0], address.names()[1]});
+        moves.emplace_back(record, readdressed(record, moved));
+      }
+    }
+  }
+  config::Diagnostics errors;
+  for (const auto& [old_record, new_record] : moves) {
+    if (snapshot->resources.count(new_record.address)) {
+      errors.add_error("cannot move " + old_record.address.str() + " to " +
+                           new_record.address.str() + ": that address is already in state",
+                       {},
+                       "remove it first with `lakeinfra state rm " + new_record.address.str() +
+                           "` if it is stale");
+    }
+  }
+  if (errors.has_errors())
+    return app.report(errors);  // all or nothing
+  for (const auto& [old_record, new_record] : moves) {
+    auto put = (*store)->put(new_record);
+    if (!put)
+      return app.report(put.error());
+    auto removed = (*store)->remove(old_record.address);
+    if (!removed)
+      return app.report(removed.error());
+    app.render.line("Move \"" + old_record.address.str() + "\" to \"" + new_record.address.str() +
+                    "\"");
+  }
+  app.render.line("Successfully moved " + std::to_string(moves.size()) +
+                  " resource(s). The objects themselves were not touched.");
+  return 0;
+}
+
 int cmd_graph(App& app) {
   auto lake = app.load_config();
   if (!lake)

@@ -108,6 +108,12 @@ int main(int argc, char** argv) {
   state_rm->add_option("address", rm_addresses, "Addresses to forget")->required();
   state_rm->add_option("--lock-timeout", rm_timeout, "How long to wait for the lock");
 
+  std::string mv_from, mv_to, mv_timeout = "0s";
+  auto* state_mv = state->add_subcommand("mv", "Re-address a resource (e.g. a renamed zone)");
+  state_mv->add_option("source", mv_from, "Current address, e.g. zone.drop")->required();
+  state_mv->add_option("destination", mv_to, "New address, e.g. zone.dropzone")->required();
+  state_mv->add_option("--lock-timeout", mv_timeout, "How long to wait for the lock");
+
   auto* graph = app.add_subcommand("graph", "Print the resource graph in Graphviz DOT");
 
   std::string unlock_id;
@@ -163,6 +169,8 @@ int main(int argc, char** argv) {
     return cmd_state_show(ctx, state_address);
   if (state_rm->parsed())
     return cmd_state_rm(ctx, rm_addresses, rm_timeout);
+  if (state_mv->parsed())
+    return cmd_state_mv(ctx, mv_from, mv_to, mv_timeout);
   if (graph->parsed())
     return cmd_graph(ctx);
   if (unlock->parsed())

@@ -79,6 +79,7 @@ class Planner {
       return tl::unexpected(diagnostics_);
     refresh();
     diff_all();
+    refuse_takeovers();
     protect_data();
     if (diagnostics_.has_errors())
       return tl::unexpected(diagnostics_);
@@ -319,6 +320,34 @@ class Planner {
       in_state = it->second.attributes.value("force_destroy", false);
     }
     return in_config && in_state;
+  }
+
+  /// A new address whose object is one that another address is deleting (a renamed zone keeps
+  /// its physical name): applying it would delete what was just adopted. Refused, with the
+  /// `state mv` that expresses the rename.
+  void refuse_takeovers() {
+    std::unordered_map<std::string, const ResourceChange*> deleted;  // "type id" → change
+    for (const auto& c : plan_.changes) {
+      if ((c.action == Action::kDelete || c.action == Action::kReplace) && c.prior)
+        deleted[c.prior->type + " " + c.prior->provider_id] = &c;
+    }
+    for (const auto& c : plan_.changes) {
+      if ((c.action != Action::kCreate && c.action != Action::kReplace) || !c.desired)
+        continue;
+      auto it = deleted.find(c.desired->type + " " + c.desired->provider_id);
+      if (it == deleted.end() || it->second->address == c.address)
+        continue;
+      config::Diagnostic d;
+      d.address = c.address.str();
+      d.summary = c.address.str() + " would take over " + c.location_after + ", which " +
+                  it->second->address.str() + " is deleting";
+      d.detail = "two addresses name the same " + c.type +
+                 "; applying this would delete the object the new address has just adopted";
+      d.hint = "if you renamed it, move its state first: `lakeinfra state mv " +
+               it->second->address.str() + " " + c.address.str() +
+               "`; otherwise give them different physical names";
+      diagnostics_.add(std::move(d));
+    }
   }
 
   /// What the user can do about a refused delete or replace, for the case at hand.

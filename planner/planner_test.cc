@@ -136,6 +136,22 @@ TEST_F(PlannerTest, NewPhysicalNameForcesReplacement) {
   EXPECT_EQ(n.destroy, 2);
 }
 
+TEST_F(PlannerTest, RenamedZoneKeepingItsPhysicalNameIsRefusedWithStateMvHint) {
+  materialise(lake());
+  auto desired = lake();
+  desired[3] = zone("golden", "internal", false, "lake-dev-gold");
+  desired[4] = container("golden", "curated", "internal", "lake-dev-gold");
+  auto p = plan(desired, snapshot_of(lake()));
+  ASSERT_FALSE(p.has_value());
+  ASSERT_EQ(p.error().size(), 2u);
+  const auto& d = *p.error().begin();
+  EXPECT_EQ(d.summary,
+            "zone.golden would take over fake://lake-dev-gold, which zone.gold is deleting");
+  EXPECT_EQ(d.hint,
+            "if you renamed it, move its state first: `lakeinfra state mv zone.gold "
+            "zone.golden`; otherwise give them different physical names");
+}
+
 TEST_F(PlannerTest, RemovedEmptyContainerIsDeleted) {
   materialise(lake());
   auto desired = lake();
