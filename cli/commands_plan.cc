@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "config/log.h"
 #include "planner/desired.h"
 #include "planner/executor.h"
 #include "planner/plan_file.h"
@@ -83,6 +84,13 @@ Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& c
   auto snapshot = s.store->load();
   if (!snapshot)
     return snapshot;
+  if (config::Log::enabled(config::LogLevel::kDebug)) {
+    config::Log::write(config::LogLevel::kDebug,
+                       "state: " + app.state_path().string() + " lineage " + snapshot->lineage +
+                           " serial " + std::to_string(snapshot->serial) + ", " +
+                           std::to_string(snapshot->resources.size()) + " resources, " +
+                           std::to_string(snapshot->pending.size()) + " unfinished intents");
+  }
   if (snapshot->pending.empty())
     return snapshot;
   auto notes = planner::reconcile(*snapshot, *s.store, *s.provider);
@@ -163,7 +171,9 @@ int run_apply(App& app, Session& s, const std::string& command, int parallelism,
   InterruptScope interrupts;
   auto report = planner::apply_plan(s.plan, *s.provider, *s.store, printer, app.clock, ao);
   state::RunRecord summary;
-  summary.status = report.ok() ? "ok" : "failed";
+  summary.status = report.ok()                                ? "ok"
+                   : report.interrupted && report.failed == 0 ? "interrupted"
+                                                              : "failed";
   summary.added = report.added;
   summary.changed = report.changed;
   summary.destroyed = report.destroyed;

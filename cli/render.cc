@@ -169,6 +169,7 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
   for (const auto& a : c.attribute_changes)
     forces[a.name] = a.forces_replacement;
   bool id_forces = c.prior && c.desired && c.prior->provider_id != c.desired->provider_id;
+  int shown = 0;
   for (const auto& [k, v] : rows) {
     const auto& [b, a] = v;
     if (!all_rows && b == a)
@@ -186,6 +187,11 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
       }
     }
     line("      " + row);
+    ++shown;
+  }
+  if (shown == 0) {
+    // e.g. only lakeinfra's marker is missing: the object is repaired, no attribute changes.
+    line("      # (no attribute changes: the object is repaired in place)");
   }
   line("    }");
   line("");
@@ -307,9 +313,18 @@ void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool 
            ".");
     return;
   }
-  r.line(r.red(r.bold(std::string(destroy ? "Destroy" : "Apply") + " failed.")) +
-         " Resources: " + counts + "; " + std::to_string(report.failed) + " failed, " +
-         std::to_string(report.skipped) + " skipped.");
+  const std::string what = destroy ? "Destroy" : "Apply";
+  if (report.interrupted && report.failed == 0) {
+    r.line(r.yellow(r.bold(what + " interrupted.")) + " Resources: " + counts + "; " +
+           std::to_string(report.skipped) + " not started.");
+    r.line(
+        "Everything that finished is recorded in state; run the same command again to "
+        "complete the rest.");
+    return;
+  }
+  r.line(r.red(r.bold(what + " failed.")) + " Resources: " + counts + "; " +
+         std::to_string(report.failed) + " failed, " + std::to_string(report.skipped) +
+         " skipped.");
   auto list = [&](planner::StepStatus s, const char* label) {
     for (const auto& step : report.steps) {
       if (step.status != s)

@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "config/log.h"
 #include "planner/graph.h"
 #include "planner/records_json.h"
 
@@ -114,6 +115,7 @@ class Executor {
       } else if (options_.cancel && options_.cancel->load()) {
         result.status = StepStatus::kSkipped;
         result.message = "not started: the apply was interrupted";
+        report_.interrupted = true;
       } else {
         observer_.step_started(result.address, result.kind);
         lock.unlock();
@@ -133,6 +135,14 @@ class Executor {
 
   /// Called with the lock held.
   void finish(size_t i, const StepResult& result) {
+    if (config::Log::enabled(config::LogLevel::kDebug)) {
+      static const char* kStatus[] = {"ok", "failed", "skipped"};
+      config::Log::write(config::LogLevel::kDebug,
+                         std::string("apply: ") + step_kind_name(result.kind) + " " +
+                             result.address.str() + " " + kStatus[static_cast<int>(result.status)] +
+                             " " + std::to_string(result.elapsed.count()) + "ms" +
+                             (result.message.empty() ? "" : ": " + result.message));
+    }
     switch (result.status) {
       case StepStatus::kSucceeded:
         if (result.kind == StepKind::kCreate)

@@ -46,6 +46,7 @@ struct ApplyReport {
   std::vector<StepResult> steps;  ///< In completion order.
   int added = 0, changed = 0, destroyed = 0;
   int failed = 0, skipped = 0;
+  bool interrupted = false;  ///< ApplyOptions::cancel stopped steps from starting.
   bool ok() const { return failed == 0 && skipped == 0; }
 };
 

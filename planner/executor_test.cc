@@ -170,6 +170,7 @@ TEST_F(ExecutorTest, InterruptFinishesStepsInFlightAndStartsNoMore) {
   auto report = apply_plan(*plan, provider_, *store_, observer, clock_, ao);
   EXPECT_EQ(report.added, 1);
   EXPECT_EQ(report.skipped, 4);
+  EXPECT_TRUE(report.interrupted);
   for (const auto& s : report.steps) {
     if (s.status == StepStatus::kSkipped) {
       EXPECT_TRUE(s.message == "not started: the apply was interrupted" ||

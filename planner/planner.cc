@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 #include <unordered_map>
 
+#include "config/log.h"
 #include "planner/graph.h"
 
 namespace lakeinfra::planner {
@@ -178,7 +180,17 @@ class Planner {
       if (options_.refresh && in_scope(address.str()))
         records.push_back(&record);
     }
+    auto started = std::chrono::steady_clock::now();
     auto outcomes = read_all(provider_, records, options_.parallelism);
+    if (config::Log::enabled(config::LogLevel::kDebug)) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      config::Log::write(config::LogLevel::kDebug,
+                         "refresh: read " + std::to_string(records.size()) + " objects in " +
+                             std::to_string(ms) + "ms with " +
+                             std::to_string(options_.parallelism) + " workers");
+    }
     for (size_t i = 0; i < records.size(); ++i) {
       const auto& r = outcomes[i].result;
       if (!r) {
@@ -418,7 +430,15 @@ class Planner {
       const auto& c = plan_.changes[i];
       const auto& deps = c.desired ? c.desired->depends_on : c.prior->depends_on;
       for (const auto& d : deps) {
-        if (auto it = node.find(d.str()); it != node.end())
+        auto it = node.find(d.str());
+        if (it == node.end())
+          continue;
+        // Deletes are listed in the order they run: dependents before what they depend on.
+        bool both_deleted =
+            c.action == Action::kDelete && plan_.changes[it->second].action == Action::kDelete;
+        if (both_deleted)
+          g.add_edge(i, it->second);
+        else
           g.add_edge(it->second, i);
       }
     }

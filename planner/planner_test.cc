@@ -221,6 +221,12 @@ TEST_F(PlannerTest, DestroyDeletesEverythingInState) {
   ASSERT_TRUE(p.has_value()) << p.error().str();
   EXPECT_EQ(p->counts().destroy, 5);
   EXPECT_TRUE(p->destroy);
+  // Listed in the order they run: containers before their zones.
+  std::map<std::string, size_t> at;
+  for (size_t i = 0; i < p->changes.size(); ++i)
+    at[p->changes[i].address.str()] = i;
+  EXPECT_LT(at["container.bronze.raw"], at["zone.bronze"]);
+  EXPECT_LT(at["container.gold.curated"], at["zone.gold"]);
 }
 
 TEST_F(PlannerTest, TargetBringsItsDependencies) {
