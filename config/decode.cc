@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "config/log.h"
 #include "config/names.h"
 
 namespace lakeinfra::config {
@@ -12,13 +13,19 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"lake", "storage", "naming", "zones"};
 const std::vector<std::string> kLakeKeys = {"name", "instance", "region", "org"};
-const std::vector<std::string> kStorageKeys = {"provider", "root"};
+const std::vector<std::string> kLocalStorageKeys = {"provider", "root"};
+const std::vector<std::string> kS3StorageKeys = {"provider",   "endpoint", "region",
+                                                 "addressing", "profile",  "verify_tls"};
+const std::vector<std::string> kAllStorageKeys = {"provider",   "root",    "endpoint",  "region",
+                                                  "addressing", "profile", "verify_tls"};
+const std::vector<std::string> kAddressingStyles = {"path", "virtual"};
+const char kDefaultS3Region[] = "us-east-1";
 const std::vector<std::string> kNamingKeys = {"zone", "container"};
-const std::vector<std::string> kZoneKeys = {"name", "tier", "containers", "force_destroy",
-                                            "naming"};
+const std::vector<std::string> kZoneKeys = {"name",          "tier",   "containers",
+                                            "force_destroy", "naming", "versioning"};
 const std::vector<std::string> kContainerKeys = {"name", "tier"};
-const std::vector<std::string> kStorageProviders = {"local"};
 
+const char kEndpointExample[] = "e.g. endpoint: http://127.0.0.1:7480";
 const char kZonesExample[] = "e.g. zones: [{name: bronze, containers: [raw]}]";
 const char kTemplateHint[] = "quote templates, e.g. zone: \"{lake}-{instance}-{zone}\"";
 
@@ -43,6 +50,167 @@ std::string with_suggestion(const std::string& rule, const std::string& suggesti
   return suggestion.empty() ? rule : rule + "; try \"" + suggestion + "\"";
 }
 
+// The valid keys of storage provider `provider`; all keys for an unknown provider.
+const std::vector<std::string>& storage_keys(const std::string& provider) {
+  if (provider == "local")
+    return kLocalStorageKeys;
+  if (provider == "s3")
+    return kS3StorageKeys;
+  return kAllStorageKeys;
+}
+
+// Keys of the other known providers, each with the provider it belongs to.
+std::map<std::string, std::string> foreign_storage_keys(const std::string& provider) {
+  std::map<std::string, std::string> out;
+  if (provider == "s3") {
+    for (const auto& key : kLocalStorageKeys)
+      out.emplace(key, "local");
+  } else if (provider == "local") {
+    for (const auto& key : kS3StorageKeys)
+      out.emplace(key, "s3");
+  }
+  for (const auto& key : storage_keys(provider))
+    out.erase(key);
+  return out;
+}
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = lower(c);
+  return out;
+}
+
+bool host_char(char c) {
+  c = lower(c);
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+// An endpoint URL taken apart; `problem` (a phrase to follow "is invalid: ") and `hint` are
+// set when it is not a usable scheme://host[:port].
+struct Endpoint {
+  std::string url;  ///< Normalised: lowercase scheme and host, no default port, no '/'.
+  std::string scheme;
+  std::string host;  ///< Lowercase; an IPv6 address keeps its brackets.
+  std::string problem;
+  std::string hint;
+};
+
+Endpoint parse_endpoint(std::string_view text) {
+  const std::string only_host =
+      "give only the scheme, host and port, e.g. http://127.0.0.1:7480; bucket names come from "
+      "the zones";
+  const std::string ipv6_hint = "write an IPv6 address in brackets, e.g. http://[::1]:7480";
+  Endpoint e;
+  auto bad = [&e](std::string problem, std::string hint) {
+    e.problem = std::move(problem);
+    e.hint = std::move(hint);
+    return e;
+  };
+  if (text.empty()) {
+    return bad("it is empty",
+               "give a URL such as http://127.0.0.1:7480, or omit endpoint to use AWS");
+  }
+  size_t sep = text.find("://");
+  std::string scheme = sep == std::string_view::npos ? "" : lowercase(text.substr(0, sep));
+  if (scheme != "http" && scheme != "https") {
+    return bad("it must start with http:// or https://",
+               "e.g. endpoint: https://s3.example.com or endpoint: http://127.0.0.1:7480");
+  }
+  e.scheme = scheme;
+  std::string_view rest = text.substr(sep + 3);
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? "" : rest.substr(end);
+  if (authority.find('@') != std::string_view::npos) {
+    return bad("credentials in the URL are not allowed",
+               "give only the scheme, host and port; credentials come from AWS_ACCESS_KEY_ID and "
+               "AWS_SECRET_ACCESS_KEY or ~/.aws/credentials");
+  }
+  if (!tail.empty() && tail != "/") {
+    if (tail.front() == '/' && tail.find_first_of("?#") != 1)
+      return bad("a path is not allowed", only_host);
+    return bad("a query or fragment is not allowed", only_host);
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos)
+      return bad("the host \"" + std::string(authority) + "\" is invalid", ipv6_hint);
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return bad("the host \"" + std::string(authority) + "\" is invalid", ipv6_hint);
+    if (!after.empty())
+      port = after.substr(1);
+    std::string_view inside = host.substr(1, host.size() - 2);
+    bool ok = inside.find(':') != std::string_view::npos;
+    for (char c : inside) {
+      c = lower(c);
+      ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.');
+    }
+    if (!ok) {
+      return bad("the host \"" + std::string(host) + "\" is invalid", ipv6_hint);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty())
+      return bad("the port is missing after ':'", "a port is a number from 1 to 65535");
+  }
+  if (host.empty())
+    return bad("the host is missing", "e.g. endpoint: http://127.0.0.1:7480");
+  if (host.front() != '[') {
+    bool ok = host.front() != '.' && host.front() != '-' && host.back() != '.' &&
+              host.back() != '-' && host.find("..") == std::string_view::npos;
+    for (char c : host)
+      ok = ok && host_char(c);
+    if (!ok) {
+      return bad("the host \"" + std::string(host) + "\" is invalid",
+                 "a host is a DNS name (letters, digits, '-', '_' and '.') or an IP address");
+    }
+  }
+  long number = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || number > 65535) {
+      number = -1;
+      break;
+    }
+    number = number * 10 + (c - '0');
+  }
+  if (!port.empty() && (number < 1 || number > 65535))
+    return bad("the port \"" + std::string(port) + "\" is invalid",
+               "a port is a number from 1 to 65535");
+  e.host = lowercase(host);
+  e.url = e.scheme + "://" + e.host;
+  bool default_port =
+      (e.scheme == "http" && number == 80) || (e.scheme == "https" && number == 443);
+  if (!port.empty() && !default_port)
+    e.url += ":" + std::to_string(number);
+  return e;
+}
+
+// Whether `host` (lowercase, IPv6 in brackets) is this machine: localhost, 127.0.0.0/8, [::1].
+bool loopback(const std::string& host) {
+  if (host == "localhost" || host == "[::1]" || host.ends_with(".localhost"))
+    return true;
+  if (!host.starts_with("127."))
+    return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
+
 class Decoder {
  public:
   Decoder(const DecodeOptions& options, Diagnostics& diags) : options_(options), diags_(diags) {}
@@ -60,7 +228,7 @@ class Decoder {
     }
     check_keys(root, kTopKeys, "at the top level");
     decode_lake_info(root, out);
-    decode_storage(root.find("storage"), out.lake.storage);
+    decode_storage(root.find("storage"), out.lake.lake, out.lake.storage);
     decode_naming(root.find("naming"), out);
     decode_zones(root, out);
     return out;
@@ -69,8 +237,12 @@ class Decoder {
  private:
   // --- generic checks ---
 
+  // Reports duplicate and unknown keys. A key in `foreign` belongs to another storage provider
+  // (the value names it) and is reported as not used by `provider`, unless its value is empty:
+  // that is how an overlay that changes the provider drops the base's keys (`root: ~`).
   void check_keys(const YamlNode& map, const std::vector<std::string>& valid,
-                  const std::string& where) {
+                  const std::string& where, const std::map<std::string, std::string>& foreign = {},
+                  const std::string& provider = {}) {
     std::map<std::string, Location> seen;
     for (const auto& entry : map.entries) {
       auto [it, inserted] = seen.emplace(entry.key, entry.key_location);
@@ -80,7 +252,15 @@ class Decoder {
                          entry.key_location, "a key may appear only once in a mapping");
         continue;
       }
-      if (std::find(valid.begin(), valid.end(), entry.key) == valid.end()) {
+      if (auto owner = foreign.find(entry.key); owner != foreign.end()) {
+        if (entry.value.is_null())
+          continue;
+        diags_.add_error(
+            "unknown key \"" + entry.key + "\" " + where + " for provider \"" + provider + "\"",
+            entry.key_location,
+            "\"" + entry.key + "\" belongs to storage provider \"" + owner->second +
+                "\"; Valid keys: " + join(valid));
+      } else if (std::find(valid.begin(), valid.end(), entry.key) == valid.end()) {
         diags_.add_error("unknown key \"" + entry.key + "\" " + where, entry.key_location,
                          valid_values_hint(entry.key, valid, "Valid keys"));
       }
@@ -236,24 +416,40 @@ class Decoder {
     }
   }
 
-  void decode_storage(const MapEntry* entry, Storage& storage) {
+  void decode_storage(const MapEntry* entry, const LakeInfo& info, Storage& storage) {
     fs::path base = fs::absolute(options_.base_dir).lexically_normal();
     storage.root = base / "lake";
     const YamlNode* map = block(entry, "e.g. storage: {provider: local, root: ./lake}");
-    if (!map)
-      return;
-    storage.location = map->location;
-    check_keys(*map, kStorageKeys, "in storage");
-    const MapEntry* provider = map->find("provider");
-    if (auto value = optional_string(provider, "e.g. provider: local")) {
-      storage.provider = *value;
-      if (std::find(kStorageProviders.begin(), kStorageProviders.end(), *value) ==
-          kStorageProviders.end()) {
-        diags_.add_error("unknown storage provider \"" + *value + "\"", provider->value.location,
-                         valid_values_hint(*value, kStorageProviders, "Known providers"));
+    if (map) {
+      storage.location = map->location;
+      const MapEntry* provider = map->find("provider");
+      bool provider_is_string = provider && provider->value.is_scalar() && !provider->value.failed;
+      std::string kind = provider_is_string ? provider->value.scalar : storage.provider;
+      const auto& known = storage_providers();
+      bool known_kind = std::find(known.begin(), known.end(), kind) != known.end();
+      if (provider && !provider->value.is_null() && !provider_is_string)
+        kind.clear();  // a wrong type, reported below: accept the keys of every provider
+      check_keys(*map, storage_keys(kind), "in storage", foreign_storage_keys(kind), kind);
+      if (auto value = optional_string(provider, "e.g. provider: local")) {
+        storage.provider = *value;
+        if (!known_kind) {
+          diags_.add_error("unknown storage provider \"" + *value + "\"", provider->value.location,
+                           valid_values_hint(*value, known, "Known providers"));
+        }
       }
+      if (kind != "s3")
+        decode_root(*map, base, storage);
+      if (kind != "local")
+        decode_s3(*map, storage);
     }
-    const MapEntry* root = map->find("root");
+    if (storage.provider == "s3") {
+      storage.root.clear();
+      finish_s3(info, storage);
+    }
+  }
+
+  void decode_root(const YamlNode& map, const fs::path& base, Storage& storage) {
+    const MapEntry* root = map.find("root");
     if (auto value = optional_string(root, "e.g. root: ./lake")) {
       if (value->empty()) {
         diags_.add_error("\"root\" must not be empty", root->value.location,
@@ -266,6 +462,94 @@ class Decoder {
         resolved = resolved.parent_path();
       }
       storage.root = resolved;
+    }
+  }
+
+  // The keys of the s3 provider; defaults are applied by finish_s3().
+  void decode_s3(const YamlNode& map, Storage& storage) {
+    for (Location* at :
+         {&storage.endpoint_location, &storage.region_location, &storage.addressing_location,
+          &storage.profile_location, &storage.verify_tls_location}) {
+      *at = map.location;
+    }
+    if (const MapEntry* entry = map.find("endpoint")) {
+      storage.endpoint_location = entry->value.location;
+      if (auto value = optional_string(entry, kEndpointExample)) {
+        Endpoint endpoint = parse_endpoint(*value);
+        if (endpoint.problem.empty()) {
+          storage.endpoint = endpoint.url;
+        } else {
+          // redact(): an endpoint with userinfo may hold a password.
+          diags_.add_error("endpoint \"" + redact(*value) + "\" is invalid: " + endpoint.problem,
+                           entry->value.location, endpoint.hint);
+        }
+      }
+    }
+    if (const MapEntry* entry = map.find("region")) {
+      storage.region_location = entry->value.location;
+      if (auto value = optional_string(entry, "e.g. region: us-east-1")) {
+        if (check_label("region", *value, entry->value.location))
+          storage.region = *value;
+      }
+    }
+    if (const MapEntry* entry = map.find("addressing")) {
+      storage.addressing_location = entry->value.location;
+      if (auto value = optional_string(entry, "e.g. addressing: path")) {
+        if (std::find(kAddressingStyles.begin(), kAddressingStyles.end(), *value) !=
+            kAddressingStyles.end()) {
+          storage.addressing = *value;
+        } else {
+          diags_.add_error("unknown addressing style \"" + *value + "\"", entry->value.location,
+                           valid_values_hint(*value, kAddressingStyles, "Valid styles") +
+                               " (path: http://host/bucket/key, virtual: "
+                               "http://bucket.host/key)");
+        }
+      }
+    }
+    if (const MapEntry* entry = map.find("profile")) {
+      storage.profile_location = entry->value.location;
+      if (auto value = optional_string(entry, "e.g. profile: default")) {
+        if (value->empty()) {
+          diags_.add_error("\"profile\" must not be empty", entry->value.location,
+                           "name a profile of ~/.aws/credentials, or omit profile to use "
+                           "AWS_PROFILE or \"default\"");
+        } else {
+          storage.profile = *value;
+        }
+      }
+    }
+    if (const MapEntry* entry = map.find("verify_tls")) {
+      storage.verify_tls_location = entry->value.location;
+      if (auto value = optional_bool(entry))
+        storage.verify_tls = *value;
+    }
+  }
+
+  // Defaults of the s3 provider, and warnings about settings that weaken security.
+  void finish_s3(const LakeInfo& info, Storage& storage) {
+    if (storage.region.empty())
+      storage.region = info.region.empty() ? kDefaultS3Region : info.region;
+    if (storage.addressing.empty())
+      storage.addressing = storage.endpoint.empty() ? "virtual" : "path";
+    if (storage.endpoint.starts_with("http://")) {
+      std::string host = storage.endpoint.substr(7);
+      host = host.substr(0, host[0] == '[' ? host.find(']') + 1 : host.find(':'));
+      if (!loopback(host)) {
+        diags_.add_warning(
+            "endpoint \"" + storage.endpoint +
+                "\" uses plain HTTP: requests, with the access key id, any session token and "
+                "the data, are sent unencrypted",
+            storage.endpoint_location,
+            "use https:// for a server on another host; plain http is meant for a server on this "
+            "machine (localhost, 127.0.0.1, [::1])");
+      }
+    }
+    if (!storage.verify_tls) {
+      diags_.add_warning("TLS certificate verification is off for \"" + storage.endpoint_url() +
+                             "\" (verify_tls: false)",
+                         storage.verify_tls_location,
+                         "anyone between lakeinfra and the server can impersonate it; use this "
+                         "only for test servers with self-signed certificates");
     }
   }
 
@@ -353,6 +637,17 @@ class Decoder {
     }
     if (auto force = optional_bool(map.find("force_destroy")))
       zone.force_destroy = *force;
+    if (const MapEntry* versioning = map.find("versioning")) {
+      if (auto value = optional_bool(versioning)) {
+        zone.versioning = *value;
+        zone.versioning_set = true;
+        if (*value && out.lake.storage.provider == "local") {
+          diags_.add_warning("versioning has no effect on local storage", versioning->key_location,
+                             "it applies with storage provider \"s3\"; remove it, or keep it "
+                             "for when the lake moves to s3");
+        }
+      }
+    }
     if (const MapEntry* naming = map.find("naming")) {
       auto value = optional_string(naming, kTemplateHint);
       if (value)

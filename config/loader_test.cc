@@ -55,7 +55,7 @@ std::string err(const std::string& where, const std::string& summary, const std:
 
 const char kNameRule[] =
     "names are 3–63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
-const char kZoneKeys[] = "Valid keys: name, tier, containers, force_destroy, naming";
+const char kZoneKeys[] = "Valid keys: name, tier, containers, force_destroy, naming, versioning";
 const char kTiers[] = "Valid tiers: internal, restricted, sensitive";
 const char kZonePlaceholders[] =
     "Valid placeholders: {lake}, {instance}, {region}, {org}, {zone}, {tier}";
@@ -387,15 +387,16 @@ TEST(ParseLakeErrors, UnknownTier) {
 }
 
 TEST(ParseLakeErrors, UnknownStorageProvider) {
-  EXPECT_THAT(errors(std::string(kLakeLine) + "storage: {provider: s3, root: \"\"}\n"
-                                              "zones: [{name: bronze}]\n"),
-              ElementsAre(err("2:21", "unknown storage provider \"s3\"", "Known providers: local"),
-                          err("2:31", "\"root\" must not be empty",
-                              "give a directory, e.g. root: ./lake")));
+  EXPECT_THAT(
+      errors(std::string(kLakeLine) + "storage: {provider: gcs, root: \"\"}\n"
+                                      "zones: [{name: bronze}]\n"),
+      ElementsAre(
+          err("2:21", "unknown storage provider \"gcs\"", "Known providers: local, s3"),
+          err("2:32", "\"root\" must not be empty", "give a directory, e.g. root: ./lake")));
   EXPECT_THAT(errors(std::string(kLakeLine) + "storage: {provider: locl}\n"
                                               "zones: [{name: bronze}]\n"),
               ElementsAre(err("2:21", "unknown storage provider \"locl\"",
-                              "did you mean \"local\"? Known providers: local")));
+                              "did you mean \"local\"? Known providers: local, s3")));
 }
 
 // --- naming templates and physical names ---
@@ -470,24 +471,25 @@ TEST(ParseLakeErrors, TwoZonesOrContainersWithTheSamePhysicalName) {
 TEST(ParseLakeErrors, ReportsEveryErrorInOneRun) {
   auto all = errors(
       "lake: {name: healthetl, instance: dev01}\n"
-      "storage: {provider: s3}\n"
+      "storage: {provider: gcs}\n"
       "zones:\n"
       "  - name: Bronze\n"
       "    tier: secret\n"
       "    contaners: [raw]\n"
       "  - name: silver\n"
       "    force_destroy: maybe\n");
-  EXPECT_THAT(all,
-              ElementsAre(err("2:21", "unknown storage provider \"s3\"", "Known providers: local"),
-                          err("6:5", "unknown key \"contaners\" in zone \"Bronze\"",
-                              std::string("did you mean \"containers\"? ") + kZoneKeys),
-                          err("4:11",
-                              "zone name \"Bronze\" is invalid: uppercase letters are not "
-                              "allowed",
-                              std::string(kNameRule) + "; try \"bronze\""),
-                          err("5:11", "unknown tier \"secret\"", kTiers),
-                          err("8:20", "\"force_destroy\" must be a boolean, got \"maybe\"",
-                              "use true or false")));
+  EXPECT_THAT(
+      all,
+      ElementsAre(
+          err("2:21", "unknown storage provider \"gcs\"", "Known providers: local, s3"),
+          err("6:5", "unknown key \"contaners\" in zone \"Bronze\"",
+              std::string("did you mean \"containers\"? ") + kZoneKeys),
+          err("4:11",
+              "zone name \"Bronze\" is invalid: uppercase letters are not "
+              "allowed",
+              std::string(kNameRule) + "; try \"bronze\""),
+          err("5:11", "unknown tier \"secret\"", kTiers),
+          err("8:20", "\"force_destroy\" must be a boolean, got \"maybe\"", "use true or false")));
 }
 
 // --- ${env:NAME} ---

@@ -70,7 +70,76 @@ std::string fix_up(std::string_view s, size_t min_length) {
   return out;
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || is_digit(c);
+}
+
+// Four dot-separated groups of 1–3 digits: what S3 means by "formatted as an IP address".
+bool looks_like_ipv4(std::string_view s) {
+  int groups = 0;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t start = i;
+    while (i < s.size() && is_digit(s[i]))
+      ++i;
+    if (i == start || i - start > 3)
+      return false;
+    ++groups;
+    if (i == s.size())
+      return groups == 4;
+    if (s[i] != '.')
+      return false;
+    ++i;
+  }
+  return false;
+}
+
+const char* const kReservedPrefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
+const char* const kReservedSuffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"};
+
 }  // namespace
+
+std::string bucket_name_problem(std::string_view name) {
+  if (name.empty())
+    return "it is empty";
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z')
+      return "uppercase letters are not allowed";
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (is_alnum(c) || c == '-' || c == '.')
+      continue;
+    if (c == ' ')
+      return "spaces are not allowed";
+    return "'" + char_at(name, i) + "' is not allowed";
+  }
+  if (name.size() < 3)
+    return "shorter than 3 characters";
+  if (name.size() > kMaxLength)
+    return "longer than 63 characters";
+  if (!is_alnum(name.front()))
+    return std::string("it starts with '") + name.front() + "'";
+  if (!is_alnum(name.back()))
+    return std::string("it ends with '") + name.back() + "'";
+  if (name.find("..") != std::string_view::npos)
+    return "'..' is not allowed";
+  if (looks_like_ipv4(name))
+    return "it is formatted as an IP address";
+  for (std::string_view prefix : kReservedPrefixes) {
+    if (name.starts_with(prefix))
+      return "it starts with the reserved prefix \"" + std::string(prefix) + "\"";
+  }
+  for (std::string_view suffix : kReservedSuffixes) {
+    if (name.ends_with(suffix))
+      return "it ends with the reserved suffix \"" + std::string(suffix) + "\"";
+  }
+  return {};
+}
 
 std::string name_problem(std::string_view name) {
   return problem(name, 3);

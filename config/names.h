@@ -30,4 +30,12 @@ std::string suggest_name(std::string_view name);
 /// The same for instance, region and org.
 std::string suggest_label(std::string_view label);
 
+/// The first S3 bucket-naming rule `name` breaks, as a phrase to follow "is invalid: " ("it
+/// starts with the reserved prefix \"xn--\"", "it is formatted as an IP address"), or "" when S3
+/// accepts it: 3–63 characters of [a-z0-9.-], starting and ending with a letter or digit, no "..",
+/// not an IPv4 address, not starting with xn--, sthree- or amzn-s3-demo-, not ending
+/// with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3. Independent of
+/// name_problem(): lakeinfra's own rules are stricter about '.', S3's about prefixes and suffixes.
+std::string bucket_name_problem(std::string_view name);
+
 }  // namespace lakeinfra::config

@@ -59,6 +59,9 @@ class Renderer {
       ok["tier"] = facts.tier_ok;
       if (template_ok && usable(*tmpl, ok)) {
         zone.physical_name = render_checked(*tmpl, vars, zone_label(zone, i), zone.location);
+        if (lake.storage.provider == "s3")
+          zone.physical_name =
+              check_bucket(zone.physical_name, *tmpl, zone_label(zone, i), zone.location);
         check_unique(zone_names, zone.physical_name, i, [&](size_t j) {
           return std::pair{zone_label(lake.zones[j], j), lake.zones[j].location};
         });
@@ -192,6 +195,22 @@ class Renderer {
       return {};
     }
     return *rendered;
+  }
+
+  // `name` when it is a valid S3 bucket name (or empty: already reported); else reports it and
+  // returns "".
+  std::string check_bucket(const std::string& name, const std::string& tmpl,
+                           const std::string& label, const Location& location) {
+    if (name.empty())
+      return name;
+    std::string problem = bucket_name_problem(name);
+    if (problem.empty())
+      return name;
+    diags_.add_error(
+        label + " renders to S3 bucket name \"" + name + "\" which is invalid: " + problem,
+        location,
+        "it comes from the template \"" + tmpl + "\"; change the values it uses or the template");
+    return {};
   }
 
   // Reports a physical name already rendered for another item of the same kind.

@@ -9,8 +9,9 @@ namespace lakeinfra::config {
 
 /// Checks every naming template in use (syntax, unknown placeholders, placeholders whose lake
 /// value is not set), then renders the physical name of every zone and container whose values
-/// are valid into `decoded.lake`, reporting rendered names that break the name rules and two
-/// zones (or two containers of one zone) rendering to the same name.
+/// are valid into `decoded.lake`, reporting rendered names that break the name rules (and, with
+/// storage provider s3, zone names that break the S3 bucket-name rules) and two zones (or two
+/// containers of one zone) rendering to the same name.
 void render_physical_names(DecodedLake& decoded, Diagnostics& diags);
 
 }  // namespace lakeinfra::config
