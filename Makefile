@@ -1,6 +1,6 @@
 # lakeinfra — the two commands a newcomer needs:
 #   make demo   install what is missing, build, then plan + apply examples/medallion/lake.yaml
-#   make test   install what is missing, build, run the whole suite
+#   make test   install what is missing (also Ceph and awscli), build, run the whole suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
 LAKEINFRA := $(abspath $(BUILD))/lakeinfra
@@ -8,22 +8,35 @@ LAKEINFRA := $(abspath $(BUILD))/lakeinfra
 # Everything comes from Debian 12 packages; nothing is downloaded at build or test time.
 APT_PACKAGES := cmake ninja-build g++ pkg-config clang-format \
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libgit2-dev \
-  libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libexpected-dev libpugixml-dev
+  libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libexpected-dev libpugixml-dev libcpp-httplib-dev
+# Only the test suite needs these: a throw-away Ceph cluster whose radosgw is the S3/IAM/STS
+# server of the integration tests, and Debian's awscli as a reference client. `make demo` does
+# not install them.
+TEST_APT_PACKAGES := ceph-mon ceph-osd radosgw ceph-common awscli
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+RGW_SCRIPTS := tests/support/rgw
 
-.PHONY: all deps configure build demo test format format-check clean
+.PHONY: all deps test-deps configure build demo test rgw-up rgw-down format format-check clean
 
 all: build
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call apt_install,TARGET,PACKAGES,APT OPTIONS): installs those of PACKAGES that are missing.
+define apt_install
+	@missing=""; for p in $(2); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
-	  $(SUDO) apt-get install -y -qq $$missing || \
-	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; }; \
+	  echo "make $(1): installing$$missing"; \
+	  $(SUDO) apt-get install -y -qq $(3) $$missing || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(3) $$missing; }; \
 	fi
+endef
+
+deps:
+	$(call apt_install,deps,$(APT_PACKAGES),)
+
+test-deps:
+	$(call apt_install,test-deps,$(TEST_APT_PACKAGES),--no-install-recommends)
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
@@ -41,8 +54,16 @@ demo: build
 	@echo "== the lake on disk (examples/medallion/lake):"
 	@cd examples/medallion && find lake -not -name .lakeinfra.json | sort
 
-test: build
+# The integration tests start one RGW (CTest fixture) in $(BUILD)/rgw and stop it afterwards.
+test: build test-deps
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+# A cluster for manual use (root: sudo when needed); endpoint and keys in $(BUILD)/rgw-dev/s3.env.
+rgw-up: test-deps
+	$(SUDO) bash $(RGW_SCRIPTS)/rgw-up.sh $(BUILD)/rgw-dev
+
+rgw-down:
+	$(SUDO) bash $(RGW_SCRIPTS)/rgw-down.sh $(BUILD)/rgw-dev
 
 format:
 	find cli config templates state providers planner tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

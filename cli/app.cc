@@ -73,7 +73,35 @@ Result<std::unique_ptr<state::StateStore>> App::open_state(StateAccess access) {
 Result<std::unique_ptr<providers::Provider>> App::make_provider(const config::Storage& storage) {
   providers::Seams seams;
   seams.fs = &fs;
+  seams.env = &env;
+  seams.clock = &clock;
   return providers::make_provider(storage, seams);
+}
+
+config::Attributes App::storage_json(const config::Storage& storage) {
+  config::Attributes j = {{"provider", storage.provider}};
+  if (storage.provider == "local") {
+    j["root"] = storage.root.string();
+  } else {
+    j["endpoint"] = storage.endpoint;
+    j["region"] = storage.region;
+    j["addressing"] = storage.addressing;
+    j["profile"] = storage.profile;
+    j["verify_tls"] = storage.verify_tls;
+  }
+  return j;
+}
+
+config::Storage App::storage_from_json(const config::Attributes& j) {
+  config::Storage s;
+  s.provider = j.value("provider", std::string("local"));
+  s.root = j.value("root", std::string());
+  s.endpoint = j.value("endpoint", std::string());
+  s.region = j.value("region", std::string("us-east-1"));
+  s.addressing = j.value("addressing", std::string("path"));
+  s.profile = j.value("profile", std::string());
+  s.verify_tls = j.value("verify_tls", true);
+  return s;
 }
 
 int App::report(const config::Diagnostics& diags) {

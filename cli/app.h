@@ -52,6 +52,10 @@ class App {
   Result<std::unique_ptr<state::StateStore>> open_state(StateAccess access);
   Result<std::unique_ptr<providers::Provider>> make_provider(const config::Storage& storage);
 
+  /// The storage settings a saved plan records (never credentials), and back.
+  static config::Attributes storage_json(const config::Storage& storage);
+  static config::Storage storage_from_json(const config::Attributes& j);
+
   /// Renders diagnostics and returns exit code 1.
   int report(const config::Diagnostics& diags);
 

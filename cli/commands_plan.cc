@@ -135,7 +135,7 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     return tl::unexpected(plan.error());
   s.plan = std::move(*plan);
   s.plan.notes = std::move(notes);
-  s.plan.storage = {{"provider", lake->storage.provider}, {"root", lake->storage.root.string()}};
+  s.plan.storage = App::storage_json(lake->storage);
   return s;
 }
 
@@ -192,10 +192,7 @@ int apply_saved_plan(App& app, const ApplyFlags& flags) {
     return app.report(plan.error());
   Session s;
   s.plan = std::move(*plan);
-  config::Storage storage;
-  storage.provider = s.plan.storage.value("provider", std::string("local"));
-  storage.root = s.plan.storage.value("root", std::string());
-  auto provider = app.make_provider(storage);
+  auto provider = app.make_provider(App::storage_from_json(s.plan.storage));
   if (!provider)
     return app.report(provider.error());
   s.provider = std::move(*provider);

@@ -15,6 +15,14 @@ std::vector<config::DesiredResource> desired_resources(const config::Lake& lake)
                     {"force_destroy", zone.force_destroy},
                     {"lake", lake.lake.name},
                     {"instance", lake.lake.instance}};
+    if (lake.storage.provider == "s3") {
+      // What an S3 bucket carries and refresh reads back (see providers/s3/s3_provider.h).
+      z.attributes["versioning"] = zone.versioning;
+      z.attributes["tags"] = {{"lakeinfra:lake", lake.lake.name},
+                              {"lakeinfra:zone", zone.name},
+                              {"lakeinfra:tier", zone.tier},
+                              {"lakeinfra:managed-by", "lakeinfra"}};
+    }
     out.push_back(std::move(z));
     for (const auto& container : zone.containers) {
       config::DesiredResource c;

@@ -2,12 +2,15 @@
 
 #include <utility>
 
+#include "providers/http/curl_client.h"
 #include "providers/local/local_provider.h"
+#include "providers/s3/credentials.h"
+#include "providers/s3/s3_provider.h"
 
 namespace lakeinfra::providers {
 
 std::vector<std::string> provider_kinds() {
-  return {"local"};
+  return {"local", "s3"};
 }
 
 Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
@@ -21,6 +24,28 @@ Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
                   "set storage.root to the directory that holds the lake", storage.location);
     }
     return make_local_provider(storage.root, *seams.fs);
+  }
+
+  if (storage.provider == "s3") {
+    if (!seams.fs || !seams.env || !seams.clock)
+      return fail("s3 storage provider needs a filesystem, environment and clock");
+    auto credentials = s3::resolve_credentials(*seams.env, *seams.fs, storage.profile);
+    if (!credentials)
+      return tl::unexpected(credentials.error());
+    http::Options options;
+    options.verify_tls = storage.verify_tls;
+    auto http = std::make_unique<http::CurlClient>(options);
+    s3::S3ClientConfig config;
+    config.endpoint = storage.endpoint;
+    config.region = storage.region;
+    config.addressing =
+        storage.addressing == "virtual" ? s3::Addressing::kVirtual : s3::Addressing::kPath;
+    s3::Credentials keys{credentials->access_key_id, credentials->secret_access_key,
+                         credentials->session_token};
+    auto client = s3::S3Client::create(*http, keys, config, *seams.clock);
+    if (!client)
+      return tl::unexpected(client.error());
+    return s3::make_s3_provider(std::move(http), std::move(*client));
   }
 
   std::string known;

@@ -7,6 +7,7 @@
 #include "config/filesystem.h"
 #include "config/model.h"
 #include "config/result.h"
+#include "config/system.h"
 #include "providers/provider.h"
 
 namespace lakeinfra::providers {
@@ -14,6 +15,8 @@ namespace lakeinfra::providers {
 /// The side-effect seams a provider may use. All must outlive the provider.
 struct Seams {
   config::FileSystem* fs = nullptr;
+  config::Environment* env = nullptr;  ///< For S3 credentials.
+  config::Clock* clock = nullptr;      ///< For request signing and retry back-off.
 };
 
 /// Provider kinds compiled into this binary ("local").

@@ -6,7 +6,7 @@ namespace lakeinfra::providers {
 namespace {
 
 TEST(RegistryTest, KnowsLocal) {
-  EXPECT_EQ(provider_kinds(), std::vector<std::string>{"local"});
+  EXPECT_EQ(provider_kinds(), (std::vector<std::string>{"local", "s3"}));
 }
 
 TEST(RegistryTest, MakesLocalProvider) {
@@ -23,21 +23,21 @@ TEST(RegistryTest, MakesLocalProvider) {
 TEST(RegistryTest, UnknownKindNamesTheKnownOnes) {
   config::RealFileSystem fs;
   config::Storage storage;
-  storage.provider = "s3";
+  storage.provider = "gcs";
   storage.root = "/srv/lake";
   storage.location = config::Location{"lake.yaml", 3, 13};
   auto provider = make_provider(storage, Seams{&fs});
   ASSERT_FALSE(provider);
   EXPECT_EQ(provider.error().str(),
-            "error: lake.yaml:3:13: unknown storage provider \"s3\"\n"
-            "  hint: known providers: local\n");
+            "error: lake.yaml:3:13: unknown storage provider \"gcs\"\n"
+            "  hint: known providers: local, s3\n");
 
   storage.provider = "locl";
   auto typo = make_provider(storage, Seams{&fs});
   ASSERT_FALSE(typo);
   EXPECT_EQ(typo.error().str(),
             "error: lake.yaml:3:13: unknown storage provider \"locl\"\n"
-            "  hint: did you mean \"local\"? known providers: local\n");
+            "  hint: did you mean \"local\"? known providers: local, s3\n");
 }
 
 TEST(RegistryTest, LocalNeedsFilesystemAndRoot) {
@@ -52,6 +52,24 @@ TEST(RegistryTest, LocalNeedsFilesystemAndRoot) {
   auto no_root = make_provider(storage, Seams{&fs});
   ASSERT_FALSE(no_root);
   EXPECT_EQ(no_root.error().items().at(0).summary, "local storage provider needs a root directory");
+}
+
+/// An environment with nothing set, so the credential chain finds nothing.
+class EmptyEnvironment : public config::Environment {
+ public:
+  std::optional<std::string> get(const std::string&) override { return std::nullopt; }
+};
+
+TEST(RegistryTest, S3WithoutCredentialsSaysWhatToSet) {
+  config::RealFileSystem fs;
+  EmptyEnvironment env;
+  config::ManualClock clock;
+  config::Storage storage;
+  storage.provider = "s3";
+  storage.endpoint = "http://127.0.0.1:1";
+  auto provider = make_provider(storage, Seams{&fs, &env, &clock});
+  ASSERT_FALSE(provider);
+  EXPECT_EQ(provider.error().begin()->summary, "no S3 credentials found");
 }
 
 }  // namespace

@@ -23,18 +23,23 @@ struct Response {
   Headers headers;  ///< Names lower-cased.
   std::string body;
 
-  /// First header with this (lower-case) name, or "".
+  /// Value of the first header with this name (compared case-insensitively), or "".
   std::string header(const std::string& name) const;
 };
 
 /// Why no response arrived.
 enum class ErrorKind {
-  kConnect,  ///< Could not connect (refused, DNS, unreachable).
-  kTimeout,  ///< Connect or total timeout.
+  /// No connection was made (refused, DNS, unreachable, connect timeout, TLS handshake timeout):
+  /// the request was certainly not sent, so even a non-idempotent request may be retried.
+  kConnect,
+  kTimeout,  ///< The total timeout passed after the request may have been sent.
   kReset,    ///< Connection reset or closed mid-exchange.
   kTls,      ///< TLS handshake or peer verification failed.
   kOther,
 };
+
+/// "connect", "timeout", "reset", "tls" or "other".
+const char* error_kind_name(ErrorKind kind);
 
 struct Error {
   ErrorKind kind = ErrorKind::kOther;

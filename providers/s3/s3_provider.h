@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "providers/provider.h"
+#include "providers/s3/s3_client.h"
+
+namespace lakeinfra::providers::s3 {
+
+/// Tag keys lakeinfra sets on every bucket it manages.
+inline constexpr const char* kTagLake = "lakeinfra:lake";
+inline constexpr const char* kTagZone = "lakeinfra:zone";
+inline constexpr const char* kTagTier = "lakeinfra:tier";
+inline constexpr const char* kTagManagedBy = "lakeinfra:managed-by";
+
+/// S3-compatible storage (AWS S3, Ceph RGW, MinIO). A zone is a bucket (provider_id = bucket
+/// name) carrying the lakeinfra:* tags and the declared versioning; a container is a prefix
+/// "NAME/" inside it, marked by a zero-byte object with that key (provider_id "BUCKET/NAME").
+///
+/// Observed attributes: a zone's `tags` (only the lakeinfra:* keys; other tags are left alone
+/// and kept when lakeinfra writes its own) and `versioning` (true only when Enabled). Data
+/// entries are object versions other than lakeinfra's markers and delete markers, so a
+/// versioned bucket whose objects were deleted still counts its old versions as data.
+/// Deleting without force refuses data (kConflict) and removes only lakeinfra's own markers
+/// (every version of them); with force it deletes every version and delete marker first.
+/// `http` (may be null when the caller keeps it alive) is the client `client` sends through;
+/// the provider owns both and destroys the S3 client first.
+std::unique_ptr<Provider> make_s3_provider(std::unique_ptr<http::Client> http,
+                                           std::unique_ptr<S3Client> client);
+
+/// The failure kind a provider reports for an S3 failure.
+FailureKind failure_kind_of(S3FailureKind kind);
+
+}  // namespace lakeinfra::providers::s3
