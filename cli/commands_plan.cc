@@ -268,6 +268,11 @@ int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
   auto s = make_session(app, flags.plan, command, destroy);
   if (!s)
     return app.report(s.error());
+  if (destroy && !s->plan.has_changes()) {
+    app.render.line("Nothing to destroy: the state holds no resources" +
+                    std::string(s->plan.targeted ? " matching the targets." : "."));
+    return 0;
+  }
   app.render.plan(s->plan);
   if (!s->plan.has_changes())
     return 0;

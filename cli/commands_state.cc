@@ -69,6 +69,13 @@ config::Attributes state_json(const state::Snapshot& snapshot) {
 }  // namespace
 
 int cmd_init(App& app, const std::string& template_name) {
+  if (!templates::preset_text(template_name)) {
+    std::string close = config::closest_match(template_name, templates::preset_names());
+    return app.report(config::Diagnostics::error(
+        "unknown template \"" + template_name + "\"", {},
+        (close.empty() ? "" : "did you mean \"" + close + "\"? ") +
+            "Available templates: " + joined(templates::preset_names())));
+  }
   auto path = app.config_path();
   auto info = app.fs.stat(path);
   if (!info)

@@ -1,10 +1,12 @@
 // lakeinfra's entry point: flags → structs → one command function. No logic lives here.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "config/diagnostics.h"
 #include "config/log.h"
 
 namespace {
@@ -124,6 +126,28 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "Print the version");
 
+  // A mistyped subcommand ("aplly") gets a suggestion instead of CLI11's generic message.
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-C" || a == "--chdir" || a == "--config" || a == "--instance" || a == "-chdir" ||
+        a == "-config" || a == "-instance") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-')
+      continue;
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({}))
+      names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), a) == names.end()) {
+      std::string close = lakeinfra::config::closest_match(a, names);
+      std::fprintf(stderr, "Error: unknown command \"%s\"\n  hint: %s\n", a.c_str(),
+                   close.empty() ? "run `lakeinfra --help` for the list of commands"
+                                 : ("did you mean \"" + close + "\"?").c_str());
+      return 1;
+    }
+    break;
+  }
   try {
     app.parse(normalise_args(argc, argv));
   } catch (const CLI::ParseError& e) {

@@ -32,10 +32,12 @@ std::vector<Include> all_includes() {
   std::vector<Include> out;
   for (const char* folder : {"cli", "config", "templates", "state", "providers", "planner"}) {
     fs::path root = source_dir() / folder;
-    if (!fs::exists(root)) continue;
+    if (!fs::exists(root))
+      continue;
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
       auto ext = entry.path().extension();
-      if (ext != ".h" && ext != ".cc") continue;
+      if (ext != ".h" && ext != ".cc")
+        continue;
       std::ifstream in(entry.path());
       std::string text;
       int line = 0;
@@ -43,8 +45,8 @@ std::vector<Include> all_includes() {
         ++line;
         std::smatch m;
         if (std::regex_search(text, m, re)) {
-          out.push_back({fs::relative(entry.path(), source_dir()).string(), line, m[2],
-                         m[1] == "<"});
+          out.push_back(
+              {fs::relative(entry.path(), source_dir()).string(), line, m[2], m[1] == "<"});
         }
       }
     }
@@ -52,9 +54,12 @@ std::vector<Include> all_includes() {
   return out;
 }
 
-std::string folder_of(const std::string& path) { return path.substr(0, path.find('/')); }
+std::string folder_of(const std::string& path) {
+  return path.substr(0, path.find('/'));
+}
 bool is_test(const std::string& file) {
-  return file.find("_test.cc") != std::string::npos || file.find("test_support") != std::string::npos;
+  return file.find("_test.cc") != std::string::npos ||
+         file.find("test_support") != std::string::npos;
 }
 
 TEST(Architecture, FoldersIncludeOnlyWhatTheRulesAllow) {
@@ -70,10 +75,12 @@ TEST(Architecture, FoldersIncludeOnlyWhatTheRulesAllow) {
   auto includes = all_includes();
   ASSERT_GT(includes.size(), 50u) << "source tree not found from " << source_dir();
   for (const auto& inc : includes) {
-    if (inc.system) continue;
+    if (inc.system)
+      continue;
     std::string from = folder_of(inc.file);
     std::string to = folder_of(inc.target);
-    if (from == to || !allowed.count(to)) continue;
+    if (from == to || !allowed.count(to))
+      continue;
     EXPECT_TRUE(allowed.at(from).count(to))
         << inc.file << ":" << inc.line << " includes " << inc.target << ", but " << from
         << "/ may not depend on " << to << "/";
@@ -84,9 +91,11 @@ TEST(Architecture, PlannerKnowsStateAndProvidersOnlyThroughInterfaces) {
   const std::set<std::string> interfaces = {"state/state_store.h", "providers/provider.h"};
   const std::set<std::string> test_fakes = {"state/memory_store.h", "providers/fake_provider.h"};
   for (const auto& inc : all_includes()) {
-    if (folder_of(inc.file) != "planner" || inc.system) continue;
+    if (folder_of(inc.file) != "planner" || inc.system)
+      continue;
     std::string to = folder_of(inc.target);
-    if (to != "state" && to != "providers") continue;
+    if (to != "state" && to != "providers")
+      continue;
     bool ok = interfaces.count(inc.target) || (is_test(inc.file) && test_fakes.count(inc.target));
     EXPECT_TRUE(ok) << inc.file << ":" << inc.line << " includes " << inc.target
                     << "; the planner may use only StateStore and Provider";
@@ -96,16 +105,15 @@ TEST(Architecture, PlannerKnowsStateAndProvidersOnlyThroughInterfaces) {
 TEST(Architecture, MechanismHeadersStayInTheirAdapters) {
   // Third-party mechanism → folders that may include it.
   const std::vector<std::pair<std::string, std::set<std::string>>> rules = {
-      {"sqlite3.h", {"state"}},
-      {"yaml-cpp/", {"config"}},
-      {"curl/", {"providers"}},
-      {"git2", {"pipelines"}},
-      {"CLI/", {"cli"}},
+      {"sqlite3.h", {"state"}}, {"yaml-cpp/", {"config"}}, {"curl/", {"providers"}},
+      {"git2", {"pipelines"}},  {"CLI/", {"cli"}},
   };
   for (const auto& inc : all_includes()) {
-    if (!inc.system) continue;
+    if (!inc.system)
+      continue;
     for (const auto& [prefix, folders] : rules) {
-      if (inc.target.rfind(prefix, 0) != 0) continue;
+      if (inc.target.rfind(prefix, 0) != 0)
+        continue;
       EXPECT_TRUE(folders.count(folder_of(inc.file)))
           << inc.file << ":" << inc.line << " includes <" << inc.target << ">";
     }
@@ -114,7 +122,8 @@ TEST(Architecture, MechanismHeadersStayInTheirAdapters) {
 
 TEST(Architecture, NothingIncludesCli) {
   for (const auto& inc : all_includes()) {
-    if (inc.system || folder_of(inc.file) == "cli") continue;
+    if (inc.system || folder_of(inc.file) == "cli")
+      continue;
     EXPECT_NE(folder_of(inc.target), "cli") << inc.file << ":" << inc.line;
   }
 }

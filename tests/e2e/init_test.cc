@@ -109,6 +109,13 @@ TEST(e2e_init, UnknownTemplateListsTheAvailableOnes) {
   ASSERT_EQ(typo.exit_code, 1) << typo;
   EXPECT_THAT(typo.err, HasSubstr("did you mean \"enterprise\"?"));
   EXPECT_TRUE(ws.entries(".").empty());
+
+  // Also when a lake.yaml exists: a typo is never silently ignored.
+  ws.write("lake.yaml", "mine\n");
+  auto existing = ws.run({"init", "--template", "enterprize"});
+  EXPECT_EQ(existing.exit_code, 1) << existing;
+  EXPECT_EQ(ws.read("lake.yaml"), "mine\n");
+  EXPECT_FALSE(ws.exists(".lakeinfra"));
 }
 
 TEST(e2e_init, ConfigFlagChoosesWhereTheStarterFileAndStateGo) {

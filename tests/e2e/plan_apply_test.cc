@@ -219,6 +219,10 @@ TEST(e2e_destroy, RemovesEverythingAndEmptiesState) {
 
   auto plan = ws.run({"plan"});
   EXPECT_THAT(plan.out, HasSubstr("Plan: 7 to add, 0 to change, 0 to destroy."));
+
+  auto again = ws.run({"destroy", "--auto-approve"});
+  EXPECT_EQ(again.exit_code, 0) << again;
+  EXPECT_THAT(again.out, HasSubstr("Nothing to destroy: the state holds no resources."));
 }
 
 TEST(e2e_destroy, WithoutApprovalAndNoTerminalRefuses) {
