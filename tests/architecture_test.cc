@@ -103,19 +103,24 @@ TEST(Architecture, PlannerKnowsStateAndProvidersOnlyThroughInterfaces) {
 }
 
 TEST(Architecture, MechanismHeadersStayInTheirAdapters) {
-  // Third-party mechanism → folders that may include it.
-  const std::vector<std::pair<std::string, std::set<std::string>>> rules = {
-      {"sqlite3.h", {"state"}}, {"yaml-cpp/", {"config"}}, {"curl/", {"providers"}},
-      {"git2", {"pipelines"}},  {"CLI/", {"cli"}},
+  // Third-party mechanism → the directories (path prefixes) that may include it. Tests of an
+  // adapter sit beside it, so they are covered by the same prefix.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> rules = {
+      {"sqlite3.h", {"state/"}},      {"yaml-cpp/", {"config/"}},
+      {"curl/", {"providers/http/"}}, {"httplib.h", {"providers/http/"}},
+      {"pugixml", {"providers/s3/"}}, {"openssl/", {"providers/s3/", "planner/plan_file"}},
+      {"git2", {"pipelines/"}},       {"CLI/", {"cli/"}},
   };
   for (const auto& inc : all_includes()) {
     if (!inc.system)
       continue;
-    for (const auto& [prefix, folders] : rules) {
+    for (const auto& [prefix, allowed] : rules) {
       if (inc.target.rfind(prefix, 0) != 0)
         continue;
-      EXPECT_TRUE(folders.count(folder_of(inc.file)))
-          << inc.file << ":" << inc.line << " includes <" << inc.target << ">";
+      bool ok = false;
+      for (const auto& dir : allowed)
+        ok = ok || inc.file.rfind(dir, 0) == 0;
+      EXPECT_TRUE(ok) << inc.file << ":" << inc.line << " includes <" << inc.target << ">";
     }
   }
 }
