@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "planner/desired.h"
@@ -66,6 +67,53 @@ config::Attributes state_json(const state::Snapshot& snapshot) {
           {"values", {{"root_module", {{"resources", resources}}}}}};
 }
 
+/// The configuration and its resource graph, for validate and graph.
+struct LakeGraph {
+  config::Lake lake;
+  planner::Graph graph;
+};
+
+Result<LakeGraph> load_lake_graph(App& app) {
+  auto lake = app.load_config();
+  if (!lake)
+    return tl::unexpected(lake.error());
+  auto graph = planner::resource_graph(planner::desired_resources(*lake));
+  if (!graph)
+    return tl::unexpected(graph.error());
+  return LakeGraph{std::move(*lake), std::move(*graph)};
+}
+
+/// An existing state, locked for `command`, and its snapshot: what state rm and state mv edit.
+/// Members are destroyed in reverse order, so the lock is released before the store closes.
+struct LockedState {
+  std::unique_ptr<state::StateStore> store;
+  std::optional<LockGuard> lock;
+  state::Snapshot snapshot;
+};
+
+Result<LockedState> lock_existing_state(App& app, const std::string& command,
+                                        const std::string& lock_timeout) {
+  auto timeout = parse_duration(lock_timeout);
+  if (!timeout) {
+    return fail("invalid --lock-timeout \"" + lock_timeout + "\"",
+                "give a duration such as 0s, 30s, 500ms or 5m");
+  }
+  LockedState locked;
+  auto store = app.open_state(App::StateAccess::kWriteExisting);
+  if (!store)
+    return tl::unexpected(store.error());
+  locked.store = std::move(*store);
+  auto lock = take_lock(app, *locked.store, command, *timeout);
+  if (!lock)
+    return tl::unexpected(lock.error());
+  locked.lock.emplace(std::move(*lock));
+  auto snapshot = locked.store->load();
+  if (!snapshot)
+    return tl::unexpected(snapshot.error());
+  locked.snapshot = std::move(*snapshot);
+  return locked;
+}
+
 }  // namespace
 
 int cmd_init(App& app, const std::string& template_name) {
@@ -119,15 +167,12 @@ int cmd_init(App& app, const std::string& template_name) {
 }
 
 int cmd_validate(App& app) {
-  auto lake = app.load_config();
-  if (!lake)
-    return app.report(lake.error());
-  auto graph = planner::resource_graph(planner::desired_resources(*lake));
-  if (!graph)
-    return app.report(graph.error());
+  auto loaded = load_lake_graph(app);
+  if (!loaded)
+    return app.report(loaded.error());
   app.render.line(app.render.green(app.render.bold("Success!")) + " The configuration is valid (" +
-                  std::to_string(lake->zones.size()) + " zones, " + std::to_string(graph->size()) +
-                  " resources).");
+                  std::to_string(loaded->lake.zones.size()) + " zones, " +
+                  std::to_string(loaded->graph.size()) + " resources).");
   return 0;
 }
 
@@ -194,18 +239,11 @@ int cmd_state_show(App& app, const std::string& address) {
 
 int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
                  const std::string& lock_timeout) {
-  auto timeout = parse_duration(lock_timeout);
-  if (!timeout)
-    return app.report(config::Diagnostics::error("invalid --lock-timeout"));
-  auto store = app.open_state(App::StateAccess::kWriteExisting);
-  if (!store)
-    return app.report(store.error());
-  auto lock = take_lock(app, **store, "state rm", *timeout);
-  if (!lock)
-    return app.report(lock.error());
-  auto snapshot = (*store)->load();
-  if (!snapshot)
-    return app.report(snapshot.error());
+  auto locked = lock_existing_state(app, "state rm", lock_timeout);
+  if (!locked)
+    return app.report(locked.error());
+  auto& store = locked->store;
+  const auto* snapshot = &locked->snapshot;
   config::Diagnostics errors;
   std::vector<config::Address> found;
   for (const auto& text : addresses) {
@@ -221,7 +259,7 @@ int cmd_state_rm(App& app, const std::vector<std::string>& addresses,
   if (errors.has_errors())
     return app.report(errors);  // all or nothing
   for (const auto& a : found) {
-    auto r = (*store)->remove(a);
+    auto r = store->remove(a);
     if (!r)
       return app.report(r.error());
     app.render.line("Removed " + a.str());
@@ -265,19 +303,11 @@ int cmd_state_mv(App& app, const std::string& from, const std::string& to,
         "move a zone to a zone (zone.old → zone.new) or a container to a container "
         "(container.z.old → container.z.new)"));
   }
-  auto timeout = parse_duration(lock_timeout);
-  if (!timeout)
-    return app.report(
-        config::Diagnostics::error("invalid --lock-timeout \"" + lock_timeout + "\""));
-  auto store = app.open_state(App::StateAccess::kWriteExisting);
-  if (!store)
-    return app.report(store.error());
-  auto lock = take_lock(app, **store, "state mv", *timeout);
-  if (!lock)
-    return app.report(lock.error());
-  auto snapshot = (*store)->load();
-  if (!snapshot)
-    return app.report(snapshot.error());
+  auto locked = lock_existing_state(app, "state mv", lock_timeout);
+  if (!locked)
+    return app.report(locked.error());
+  auto& store = locked->store;
+  const auto* snapshot = &locked->snapshot;
   auto it = snapshot->resources.find(*src);
   if (it == snapshot->resources.end())
     return app.report(not_in_state(from, *snapshot));
@@ -307,10 +337,10 @@ int cmd_state_mv(App& app, const std::string& from, const std::string& to,
   if (errors.has_errors())
     return app.report(errors);  // all or nothing
   for (const auto& [old_record, new_record] : moves) {
-    auto put = (*store)->put(new_record);
+    auto put = store->put(new_record);
     if (!put)
       return app.report(put.error());
-    auto removed = (*store)->remove(old_record.address);
+    auto removed = store->remove(old_record.address);
     if (!removed)
       return app.report(removed.error());
     app.render.line("Move \"" + old_record.address.str() + "\" to \"" + new_record.address.str() +
@@ -322,13 +352,10 @@ int cmd_state_mv(App& app, const std::string& from, const std::string& to,
 }
 
 int cmd_graph(App& app) {
-  auto lake = app.load_config();
-  if (!lake)
-    return app.report(lake.error());
-  auto graph = planner::resource_graph(planner::desired_resources(*lake));
-  if (!graph)
-    return app.report(graph.error());
-  std::printf("%s", graph->to_dot(lake->lake.name).c_str());
+  auto loaded = load_lake_graph(app);
+  if (!loaded)
+    return app.report(loaded.error());
+  std::printf("%s", loaded->graph.to_dot(loaded->lake.lake.name).c_str());
   return 0;
 }
 

@@ -223,7 +223,7 @@ Result<ResolvedCredentials> from_profile(const Profile& profile, const Credentia
 }  // namespace
 
 Result<ResolvedCredentials> resolve_credentials(config::Environment& env, config::FileSystem& files,
-                                        const std::string& profile_from_config) {
+                                                const std::string& profile_from_config) {
   // 1. The environment.
   auto id = variable(env, "AWS_ACCESS_KEY_ID");
   auto secret = variable(env, "AWS_SECRET_ACCESS_KEY");

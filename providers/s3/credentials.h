@@ -39,6 +39,6 @@ struct ResolvedCredentials {
 /// profiles found, with "did you mean"); the profile lacks a key; or nothing is found at all
 /// (explaining the chain and what to set).
 Result<ResolvedCredentials> resolve_credentials(config::Environment& env, config::FileSystem& fs,
-                                        const std::string& profile_from_config);
+                                                const std::string& profile_from_config);
 
 }  // namespace lakeinfra::providers::s3

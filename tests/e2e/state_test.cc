@@ -178,6 +178,40 @@ TEST(e2e_cli, VersionPrintsTheVersion) {
       << r.out;
 }
 
+TEST(e2e_state, RenamingAZoneIsRefusedUntilStateMvMovesItWithItsContainers) {
+  Workspace ws;
+  ws.write_example();
+  ASSERT_EQ(ws.run({"apply", "--auto-approve"}).exit_code, 0);
+  ws.write("lake/healthetl-dev01-gold/curated/keep.csv", "data\n");
+  // Rename zone gold to golden but keep its directory (its own naming template).
+  std::string config = ws.read("lake.yaml");
+  auto pos = config.find("  - name: gold");
+  ASSERT_NE(pos, std::string::npos) << config;
+  config.replace(pos, std::string("  - name: gold").size(),
+                 "  - naming: \"healthetl-dev01-gold\"\n    name: golden");
+  ws.write("lake.yaml", config);
+
+  auto refused = ws.run({"plan"});
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_THAT(refused.err, HasSubstr("zone.golden would take over"));
+  EXPECT_THAT(refused.err, HasSubstr("lakeinfra state mv zone.gold zone.golden"));
+
+  auto moved = ws.run({"state", "mv", "zone.gold", "zone.golden"});
+  ASSERT_EQ(moved.exit_code, 0) << moved;
+  EXPECT_THAT(moved.out, HasSubstr("Move \"container.gold.curated\" to "
+                                   "\"container.golden.curated\""));
+  EXPECT_THAT(ws.state_addresses(), Contains("container.golden.curated"));
+  EXPECT_THAT(ws.state_addresses(), Not(Contains("zone.gold")));
+
+  auto plan = ws.run({"plan", "--detailed-exitcode"});
+  EXPECT_EQ(plan.exit_code, 0) << plan;
+  EXPECT_EQ(ws.read("lake/healthetl-dev01-gold/curated/keep.csv"), "data\n");
+
+  auto clash = ws.run({"state", "mv", "zone.bronze", "zone.golden"});
+  EXPECT_EQ(clash.exit_code, 1) << clash;
+  EXPECT_THAT(clash.err, HasSubstr("that address is already in state"));
+}
+
 TEST(e2e_cli, UsageErrorsExitOneOnStderr) {
   Workspace ws;
   ws.write_example();
