@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/support/process.h"
@@ -118,9 +119,23 @@ TEST_F(S3LakeTest, ApplyCreatesTaggedVersionedBucketsAndPrefixMarkersThenPlansNo
     names.insert(o["Key"]);
   EXPECT_EQ(names, (std::set<std::string>{"landing/", "raw/"}));
 
-  auto plan = lakeinfra({"plan", "--detailed-exitcode"});
+  auto plan = lakeinfra({"plan", "--detailed-exitcode", "--out", "saved.plan"});
   EXPECT_EQ(plan.exit_code, 0) << plan;
   EXPECT_NE(plan.out.find("No changes."), std::string::npos) << plan;
+
+  // Credentials never reach the state database, a saved plan, or the debug log.
+  auto debug = lakeinfra({"plan"}, {{"LAKEINFRA_LOG", "debug"}});
+  EXPECT_NE(debug.err.find("lakeinfra debug: http HEAD"), std::string::npos) << debug;
+  for (const std::string& secret : {rgw_.secret_key}) {
+    for (const fs::path& file : {dir_ / ".lakeinfra/state.db", dir_ / "saved.plan"}) {
+      std::ifstream in(file, std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_FALSE(bytes.empty()) << file;
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << file;
+    }
+    EXPECT_EQ(debug.err.find(secret), std::string::npos);
+    EXPECT_EQ(debug.out.find(secret), std::string::npos);
+  }
 
   // Clean up through lakeinfra itself: everything is empty, so destroy needs no force.
   auto destroy = lakeinfra({"destroy", "--auto-approve"});
