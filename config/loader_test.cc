@@ -14,28 +14,12 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class FakeEnvironment : public Environment {
- public:
-  FakeEnvironment() = default;
-  FakeEnvironment(std::initializer_list<std::pair<const std::string, std::string>> vars)
-      : vars_(vars) {}
-  std::optional<std::string> get(const std::string& name) override {
-    auto it = vars_.find(name);
-    if (it == vars_.end())
-      return std::nullopt;
-    return it->second;
-  }
-
- private:
-  std::map<std::string, std::string> vars_;
-};
-
-Result<Lake> parse(const std::string& yaml, FakeEnvironment env = {}) {
+Result<Lake> parse(const std::string& yaml, MapEnvironment env = {}) {
   return parse_lake(yaml, "lake.yaml", "/srv/cfg", env);
 }
 
 // Every diagnostic of parsing `yaml` as format_diagnostic() renders it; empty on success.
-std::vector<std::string> errors(const std::string& yaml, FakeEnvironment env = {}) {
+std::vector<std::string> errors(const std::string& yaml, MapEnvironment env = {}) {
   auto lake = parse(yaml, std::move(env));
   std::vector<std::string> out;
   if (lake)
@@ -143,7 +127,7 @@ TEST(ParseLake, Defaults) {
 
 TEST(ParseLake, StorageRootIsAbsoluteAndNormal) {
   auto root_of = [](const std::string& root, const std::filesystem::path& base_dir) {
-    FakeEnvironment env;
+    MapEnvironment env;
     auto lake = parse_lake(
         std::string(kLakeLine) + "storage: {root: \"" + root + "\"}\nzones: [{name: bronze}]\n",
         "lake.yaml", base_dir, env);
@@ -158,11 +142,11 @@ TEST(ParseLake, StorageRootIsAbsoluteAndNormal) {
 
 TEST(ParseLake, EveryPresetLayoutIsValid) {
   for (const auto& name : templates::preset_names()) {
-    FakeEnvironment env;
+    MapEnvironment env;
     auto lake = parse_lake(*templates::preset_text(name), name + ".yaml", "/srv", env);
     EXPECT_TRUE(lake.has_value()) << name << ": " << lake.error().str();
   }
-  FakeEnvironment env;
+  MapEnvironment env;
   auto enterprise = parse_lake(*templates::preset_text("enterprise"), "lake.yaml", "/srv", env);
   ASSERT_TRUE(enterprise.has_value());
   EXPECT_EQ(enterprise->zones[0].physical_name, "myorg-datalake-dev01-internal-us-east-1");
@@ -495,7 +479,7 @@ TEST(ParseLakeErrors, ReportsEveryErrorInOneRun) {
 // --- ${env:NAME} ---
 
 TEST(Interpolation, ReplacesVariablesAndDefaults) {
-  FakeEnvironment env{{"LAKE_INSTANCE", "ci42"}, {"EMPTY", ""}};
+  MapEnvironment env{{"LAKE_INSTANCE", "ci42"}, {"EMPTY", ""}};
   auto lake = parse(
       "lake: {name: healthetl, instance: \"${env:LAKE_INSTANCE}\", region: "
       "\"${env:REGION:-eu-west-2}\"}\n"
@@ -533,7 +517,7 @@ TEST(Interpolation, UnsetVariableAndMalformedReferencesAreErrorsAtTheScalar) {
 }
 
 TEST(Interpolation, KeysAreNotInterpolated) {
-  FakeEnvironment env{{"K", "zones"}};
+  MapEnvironment env{{"K", "zones"}};
   EXPECT_THAT(errors(std::string(kLakeLine) + "${env:K}: []\nzones: [{name: bronze}]\n", env),
               ElementsAre(err("2:1", "unknown key \"${env:K}\" at the top level",
                               "Valid keys: lake, storage, naming, zones")));
@@ -562,7 +546,7 @@ TEST(ParseLakeErrors, OddInputsGiveDiagnosticsNeverExceptions) {
        {"\t", "{", "]", "? ", "*unknown", "!!binary x", "lake: !!int x\nzones: 3", "'",
         "? [a, b]\n: c\n", ": x\n", "\xef\xbb\xbflake: {}\n", "zones: [- a]", "- - - - - -",
         "lake: {name: abc, instance: x}\nzones: [{name: abc, containers: [~, '', {name: ~}]}]"}) {
-    FakeEnvironment env;
+    MapEnvironment env;
     EXPECT_FALSE(parse_lake(text, "odd.yaml", "/", env).has_value()) << text;
   }
 }
@@ -582,7 +566,7 @@ class LoadLake : public ::testing::Test {
   }
 
   MemoryFileSystem fs_;
-  FakeEnvironment env_;
+  MapEnvironment env_;
 };
 
 const char kBase[] =
@@ -726,7 +710,7 @@ TEST_F(LoadLake, InvalidInstanceOverrideIsAnErrorAndNoPathIsBuiltFromIt) {
 }
 
 TEST_F(LoadLake, InstanceFromTheEnvironmentSelectsTheOverlay) {
-  env_ = FakeEnvironment{{"LAKE_INSTANCE", "test"}};
+  env_ = MapEnvironment{{"LAKE_INSTANCE", "test"}};
   fs_.add_file("/srv/cfg/lakes.yml",
                "lake: {name: healthetl, instance: \"${env:LAKE_INSTANCE:-dev01}\"}\n"
                "zones: [{name: bronze}]\n");

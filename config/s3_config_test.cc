@@ -15,13 +15,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class FakeEnvironment : public Environment {
- public:
-  std::optional<std::string> get(const std::string&) override { return std::nullopt; }
-};
-
 Result<Lake> parse(const std::string& yaml) {
-  FakeEnvironment env;
+  MapEnvironment env;
   return parse_lake(yaml, "lake.yaml", "/srv/cfg", env);
 }
 
@@ -325,7 +320,7 @@ TEST(S3ConfigErrors, AnUnknownProviderAcceptsTheKeysOfEveryProvider) {
 
 TEST(LoadS3Lake, AnOverlayMovesTheLakeToS3AndDropsTheLocalRoot) {
   MemoryFileSystem fs;
-  FakeEnvironment env;
+  MapEnvironment env;
   fs.add_file("/srv/cfg/lake.yaml", std::string(kLakeLine) +
                                         "storage: {provider: local, root: ./lake}\n"
                                         "zones: [{name: bronze, versioning: true}]\n");

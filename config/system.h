@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -70,6 +72,23 @@ class Environment {
  public:
   virtual ~Environment() = default;
   virtual std::optional<std::string> get(const std::string& name) = 0;
+};
+
+/// An environment held in a map, for tests (the fake beside the seam, like ManualClock).
+class MapEnvironment : public Environment {
+ public:
+  MapEnvironment() = default;
+  MapEnvironment(std::initializer_list<std::pair<const std::string, std::string>> vars)
+      : vars_(vars) {}
+  std::optional<std::string> get(const std::string& name) override {
+    auto it = vars_.find(name);
+    if (it == vars_.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> vars_;
 };
 
 class ProcessEnvironment : public Environment {

@@ -54,15 +54,9 @@ TEST(RegistryTest, LocalNeedsFilesystemAndRoot) {
   EXPECT_EQ(no_root.error().items().at(0).summary, "local storage provider needs a root directory");
 }
 
-/// An environment with nothing set, so the credential chain finds nothing.
-class EmptyEnvironment : public config::Environment {
- public:
-  std::optional<std::string> get(const std::string&) override { return std::nullopt; }
-};
-
 TEST(RegistryTest, S3WithoutCredentialsSaysWhatToSet) {
   config::RealFileSystem fs;
-  EmptyEnvironment env;
+  config::MapEnvironment env;  // nothing set: the credential chain finds nothing
   config::ManualClock clock;
   config::Storage storage;
   storage.provider = "s3";

@@ -10,21 +10,6 @@
 namespace lakeinfra::providers::s3 {
 namespace {
 
-class FakeEnvironment : public config::Environment {
- public:
-  FakeEnvironment(std::initializer_list<std::pair<const std::string, std::string>> vars)
-      : vars_(vars) {}
-  std::optional<std::string> get(const std::string& name) override {
-    auto it = vars_.find(name);
-    if (it == vars_.end())
-      return std::nullopt;
-    return it->second;
-  }
-
- private:
-  std::map<std::string, std::string> vars_;
-};
-
 const char kHome[] = "/home/ana";
 const char kFile[] = "/home/ana/.aws/credentials";
 
@@ -40,11 +25,11 @@ const char kTwoProfiles[] =
 
 class ResolveCredentials : public ::testing::Test {
  protected:
-  Result<ResolvedCredentials> resolve(FakeEnvironment env, const std::string& profile = "") {
+  Result<ResolvedCredentials> resolve(config::MapEnvironment env, const std::string& profile = "") {
     return resolve_credentials(env, fs_, profile);
   }
   // The one error of a failed resolution, as format_diagnostic() renders it.
-  std::string error(FakeEnvironment env, const std::string& profile = "") {
+  std::string error(config::MapEnvironment env, const std::string& profile = "") {
     auto result = resolve(std::move(env), profile);
     if (result)
       return "no error: " + result->source;
