@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "config/loader.h"
+#include "pipelines/mount_provider.h"
+#include "pipelines/registry_provider.h"
 #include "providers/registry.h"
 #include "state/sqlite_store.h"
 
@@ -76,6 +78,46 @@ Result<std::unique_ptr<providers::Provider>> App::make_provider(const config::St
   seams.env = &env;
   seams.clock = &clock;
   return providers::make_provider(storage, seams);
+}
+
+Providers::Providers(std::unique_ptr<providers::Provider> storage,
+                     std::unique_ptr<providers::Provider> registry,
+                     std::unique_ptr<providers::Provider> mounts)
+    : storage_(std::move(storage)),
+      registry_(std::move(registry)),
+      mounts_(std::move(mounts)),
+      router_(*storage_) {
+  router_.route(config::kJobType, *registry_);
+  router_.route(config::kPipelineType, *registry_);
+  router_.route(config::kMountType, *mounts_);
+}
+
+Result<std::unique_ptr<Providers>> App::make_providers(const config::Storage& storage,
+                                                       const std::filesystem::path& workspace,
+                                                       state::StateStore& store) {
+  auto provider = make_provider(storage);
+  if (!provider)
+    return tl::unexpected(provider.error());
+  return std::make_unique<Providers>(
+      std::move(*provider), pipelines::make_registry_provider(store.jobs()),
+      pipelines::make_mount_provider(workspace, fs, storage.provider == "s3"));
+}
+
+Result<std::vector<pipelines::PreparedPipeline>> App::prepare_pipelines(const config::Lake& lake,
+                                                                        bool fetch,
+                                                                        bool to_stderr) {
+  pipelines::BuildSeams seams{&git, &runner, &fs, &env};
+  pipelines::BuildOptions options;
+  options.cache_root = state_path().parent_path();
+  options.fetch = fetch;
+  options.on_output = [this, to_stderr](std::string_view line) {
+    if (to_stderr) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    } else {
+      render.line(std::string(line));
+    }
+  };
+  return pipelines::prepare_pipelines(lake, seams, options);
 }
 
 config::Attributes App::storage_json(const config::Storage& storage) {

@@ -12,7 +12,11 @@
 #include "config/model.h"
 #include "config/result.h"
 #include "config/system.h"
+#include "pipelines/build.h"
+#include "pipelines/git.h"
+#include "pipelines/process.h"
 #include "providers/provider.h"
+#include "providers/router.h"
 #include "state/state_store.h"
 
 namespace lakeinfra::cli {
@@ -22,6 +26,23 @@ struct GlobalOptions {
   std::string config = "lake.yaml";  ///< --config
   std::string instance;              ///< --instance (overrides lake.instance)
   bool no_color = false;             ///< --no-color, or NO_COLOR set
+};
+
+/// The providers one command uses: the storage provider, the job registry's (jobs, pipeline
+/// records), the workspace's (mounts), and the router the planner and executor see.
+class Providers {
+ public:
+  Providers(std::unique_ptr<providers::Provider> storage,
+            std::unique_ptr<providers::Provider> registry,
+            std::unique_ptr<providers::Provider> mounts);
+  providers::Provider& router() { return router_; }
+  providers::Provider& storage() { return *storage_; }
+
+ private:
+  std::unique_ptr<providers::Provider> storage_;
+  std::unique_ptr<providers::Provider> registry_;
+  std::unique_ptr<providers::Provider> mounts_;
+  providers::RoutingProvider router_;
 };
 
 /// The one place concrete classes are built: real seams, the renderer, paths.
@@ -51,6 +72,17 @@ class App {
   /// Opens the state database.
   Result<std::unique_ptr<state::StateStore>> open_state(StateAccess access);
   Result<std::unique_ptr<providers::Provider>> make_provider(const config::Storage& storage);
+  /// Every provider of a plan or apply; the job registry is the one in `store`.
+  Result<std::unique_ptr<Providers>> make_providers(const config::Storage& storage,
+                                                    const std::filesystem::path& workspace,
+                                                    state::StateStore& store);
+  /// Fetches, builds and validates the lake's pipelines in the cache beside the state, printing
+  /// their progress and build output (on stderr when stdout carries JSON).
+  Result<std::vector<pipelines::PreparedPipeline>> prepare_pipelines(const config::Lake& lake,
+                                                                     bool fetch, bool to_stderr);
+
+  pipelines::Libgit2Fetcher git;
+  pipelines::RealProcessRunner runner;
 
   /// The storage settings a saved plan records (never credentials), and back.
   static config::Attributes storage_json(const config::Storage& storage);

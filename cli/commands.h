@@ -39,5 +39,9 @@ int cmd_state_mv(App& app, const std::string& from, const std::string& to,
 int cmd_graph(App& app);
 int cmd_force_unlock(App& app, const std::string& id, bool force);
 int cmd_version(App& app);
+int cmd_jobs_list(App& app, bool json);
+int cmd_jobs_show(App& app, const std::string& name, bool json);
+/// Exits with the job's exit code (1 when lakeinfra cannot run it).
+int cmd_jobs_run(App& app, const std::string& name);
 
 }  // namespace lakeinfra::cli

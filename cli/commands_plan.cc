@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "config/log.h"
+#include "pipelines/resources.h"
 #include "planner/desired.h"
 #include "planner/executor.h"
 #include "planner/plan_file.h"
@@ -56,7 +57,8 @@ class InterruptScope {
 struct Session {
   std::unique_ptr<state::StateStore> store;
   std::optional<LockGuard> lock;
-  std::unique_ptr<providers::Provider> provider;
+  std::unique_ptr<Providers> providers;
+  providers::Provider* provider = nullptr;  ///< providers->router()
   planner::Plan plan;
 };
 
@@ -69,9 +71,12 @@ Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
   return *t;
 }
 
-/// Opens state, locks it, settles interrupted steps and reloads; returns the snapshot.
+/// Opens state, locks it, wires the providers (the job registry lives in the state), settles
+/// interrupted steps and reloads; returns the snapshot.
 Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& command,
                                       std::chrono::milliseconds timeout,
+                                      const config::Storage& storage,
+                                      const std::filesystem::path& workspace,
                                       App::StateAccess access = App::StateAccess::kCreate) {
   auto store = app.open_state(access);
   if (!store)
@@ -81,6 +86,11 @@ Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& c
   if (!lock)
     return tl::unexpected(lock.error());
   s.lock.emplace(std::move(*lock));
+  auto providers = app.make_providers(storage, workspace, *s.store);
+  if (!providers)
+    return tl::unexpected(providers.error());
+  s.providers = std::move(*providers);
+  s.provider = &s.providers->router();
   auto snapshot = s.store->load();
   if (!snapshot)
     return snapshot;
@@ -109,13 +119,22 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   if (!lake)
     return tl::unexpected(lake.error());
   Session s;
-  auto provider = app.make_provider(lake->storage);
-  if (!provider)
-    return tl::unexpected(provider.error());
-  s.provider = std::move(*provider);
-  auto snapshot = lock_and_load(app, s, command, *timeout);
+  auto snapshot = lock_and_load(app, s, command, *timeout, lake->storage, lake->workspace.root);
   if (!snapshot)
     return tl::unexpected(snapshot.error());
+
+  // Pipelines are fetched and built under the lock (one writer of the repo cache), before
+  // anything is planned: a failed build changes nothing.
+  auto desired = planner::desired_resources(*lake);
+  if (!(destroy || flags.destroy) && !lake->pipelines.empty()) {
+    auto built = app.prepare_pipelines(*lake, flags.refresh, /*to_stderr=*/flags.json);
+    if (!built)
+      return tl::unexpected(built.error());
+    auto extra = pipelines::pipeline_resources(*lake, *built, *s.provider);
+    desired.insert(desired.end(), extra.begin(), extra.end());
+  }
+  auto mounts = pipelines::mount_resources(*lake, *s.provider);
+  desired.insert(desired.end(), mounts.begin(), mounts.end());
 
   planner::PlanOptions po;
   po.refresh = flags.refresh;
@@ -130,12 +149,13 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     po.targets.push_back(*a);
   }
   auto notes = std::move(s.plan.notes);
-  auto plan = planner::make_plan(planner::desired_resources(*lake), *snapshot, *s.provider, po);
+  auto plan = planner::make_plan(desired, *snapshot, *s.provider, po);
   if (!plan)
     return tl::unexpected(plan.error());
   s.plan = std::move(*plan);
   s.plan.notes = std::move(notes);
   s.plan.storage = App::storage_json(lake->storage);
+  s.plan.storage["workspace"] = lake->workspace.root.string();
   return s;
 }
 
@@ -192,12 +212,10 @@ int apply_saved_plan(App& app, const ApplyFlags& flags) {
     return app.report(plan.error());
   Session s;
   s.plan = std::move(*plan);
-  auto provider = app.make_provider(App::storage_from_json(s.plan.storage));
-  if (!provider)
-    return app.report(provider.error());
-  s.provider = std::move(*provider);
   auto saved_notes = s.plan.notes;
-  auto snapshot = lock_and_load(app, s, "apply", *timeout, App::StateAccess::kWriteExisting);
+  auto snapshot = lock_and_load(app, s, "apply", *timeout, App::storage_from_json(s.plan.storage),
+                                s.plan.storage.value("workspace", std::string()),
+                                App::StateAccess::kWriteExisting);
   if (!snapshot)
     return app.report(snapshot.error());
   for (const auto& n : s.plan.notes) {

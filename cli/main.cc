@@ -124,6 +124,19 @@ int main(int argc, char** argv) {
   unlock->add_option("lock_id", unlock_id, "The id shown in the lock error")->required();
   unlock->add_flag("--force", unlock_force, "Do not ask for confirmation");
 
+  auto* jobs = app.add_subcommand("jobs", "Pipeline jobs in the local registry");
+  jobs->require_subcommand(1);
+  bool jobs_json = false;
+  std::string job_name;
+  auto* jobs_list = jobs->add_subcommand("list", "List the registered jobs");
+  jobs_list->add_flag("--json", jobs_json, "Machine-readable output");
+  auto* jobs_show = jobs->add_subcommand("show", "Show one job: activities, artifacts, commit");
+  jobs_show->add_option("name", job_name, "The job (its pipeline's name)")->required();
+  jobs_show->add_flag("--json", jobs_json, "The registered definition as JSON");
+  auto* jobs_run = jobs->add_subcommand(
+      "run", "Run a job on this machine (DatabricksSparkPython activities, with the mounts)");
+  jobs_run->add_option("name", job_name, "The job (its pipeline's name)")->required();
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   // A mistyped subcommand ("aplly") gets a suggestion instead of CLI11's generic message.
@@ -199,6 +212,12 @@ int main(int argc, char** argv) {
     return cmd_graph(ctx);
   if (unlock->parsed())
     return cmd_force_unlock(ctx, unlock_id, unlock_force);
+  if (jobs_list->parsed())
+    return cmd_jobs_list(ctx, jobs_json);
+  if (jobs_show->parsed())
+    return cmd_jobs_show(ctx, job_name, jobs_json);
+  if (jobs_run->parsed())
+    return cmd_jobs_run(ctx, job_name);
   if (version->parsed())
     return cmd_version(ctx);
   return 1;

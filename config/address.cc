@@ -26,6 +26,13 @@ std::optional<Address> Address::parse(std::string_view text) {
     return std::nullopt;
   std::string type = std::move(parts.front());
   parts.erase(parts.begin());
+  // artifact.PIPELINE.FILE: FILE is a path below artifacts/ and may contain dots ("main.py").
+  if (type == "artifact" && parts.size() > 2) {
+    std::string file = parts[1];
+    for (size_t i = 2; i < parts.size(); ++i)
+      file += "." + parts[i];
+    parts = {parts[0], file};
+  }
   return Address(std::move(type), std::move(parts));
 }
 

@@ -10,7 +10,9 @@ namespace lakeinfra::config {
 
 /// A Terraform-style resource address: a type followed by one or more name parts, joined by
 /// dots. Examples: "zone.bronze", "container.bronze.raw". Names never contain dots (the name
-/// rules forbid them), so the textual form is unambiguous.
+/// rules forbid them), so the textual form is unambiguous — except the last part of an artifact
+/// address, a file path below artifacts/ ("artifact.hello-world.lib/util.py"), which parse()
+/// keeps whole.
 class Address {
  public:
   Address() = default;

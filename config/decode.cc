@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "config/decode_checks.h"
+#include "config/decode_pipelines.h"
 #include "config/log.h"
 #include "config/names.h"
 
@@ -11,7 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"lake", "storage", "naming", "zones"};
+const std::vector<std::string> kTopKeys = {"lake",      "storage",   "naming",    "zones", "jobs",
+                                           "artifacts", "pipelines", "workspace", "mounts"};
 const std::vector<std::string> kLakeKeys = {"name", "instance", "region", "org"};
 const std::vector<std::string> kLocalStorageKeys = {"provider", "root"};
 const std::vector<std::string> kS3StorageKeys = {"provider",   "endpoint", "region",
@@ -28,27 +31,6 @@ const std::vector<std::string> kContainerKeys = {"name", "tier"};
 const char kEndpointExample[] = "e.g. endpoint: http://127.0.0.1:7480";
 const char kZonesExample[] = "e.g. zones: [{name: bronze, containers: [raw]}]";
 const char kTemplateHint[] = "quote templates, e.g. zone: \"{lake}-{instance}-{zone}\"";
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items)
-    out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-// "did you mean "x"? Valid <what>: a, b, c" (the first part only when something is close).
-std::string valid_values_hint(const std::string& word, const std::vector<std::string>& valid,
-                              const std::string& what) {
-  std::string hint;
-  if (std::string close = closest_match(word, valid); !close.empty()) {
-    hint = "did you mean \"" + close + "\"? ";
-  }
-  return hint + what + ": " + join(valid);
-}
-
-std::string with_suggestion(const std::string& rule, const std::string& suggestion) {
-  return suggestion.empty() ? rule : rule + "; try \"" + suggestion + "\"";
-}
 
 // The valid keys of storage provider `provider`; all keys for an unknown provider.
 const std::vector<std::string>& storage_keys(const std::string& provider) {
@@ -211,9 +193,10 @@ bool loopback(const std::string& host) {
   return dots == 3;
 }
 
-class Decoder {
+class Decoder : private DecodeChecks {
  public:
-  Decoder(const DecodeOptions& options, Diagnostics& diags) : options_(options), diags_(diags) {}
+  Decoder(const DecodeOptions& options, Diagnostics& diags)
+      : DecodeChecks(diags), options_(options) {}
 
   DecodedLake run(const YamlNode& root) {
     DecodedLake out;
@@ -231,116 +214,11 @@ class Decoder {
     decode_storage(root.find("storage"), out.lake.lake, out.lake.storage);
     decode_naming(root.find("naming"), out);
     decode_zones(root, out);
+    decode_pipeline_blocks(root, options_, out, diags_);
     return out;
   }
 
  private:
-  // --- generic checks ---
-
-  // Reports duplicate and unknown keys. A key in `foreign` belongs to another storage provider
-  // (the value names it) and is reported as not used by `provider`, unless its value is empty:
-  // that is how an overlay that changes the provider drops the base's keys (`root: ~`).
-  void check_keys(const YamlNode& map, const std::vector<std::string>& valid,
-                  const std::string& where, const std::map<std::string, std::string>& foreign = {},
-                  const std::string& provider = {}) {
-    std::map<std::string, Location> seen;
-    for (const auto& entry : map.entries) {
-      auto [it, inserted] = seen.emplace(entry.key, entry.key_location);
-      if (!inserted) {
-        diags_.add_error("duplicate key \"" + entry.key + "\" " + where + " (first defined on " +
-                             first_defined(it->second, entry.key_location) + ")",
-                         entry.key_location, "a key may appear only once in a mapping");
-        continue;
-      }
-      if (auto owner = foreign.find(entry.key); owner != foreign.end()) {
-        if (entry.value.is_null())
-          continue;
-        diags_.add_error(
-            "unknown key \"" + entry.key + "\" " + where + " for provider \"" + provider + "\"",
-            entry.key_location,
-            "\"" + entry.key + "\" belongs to storage provider \"" + owner->second +
-                "\"; Valid keys: " + join(valid));
-      } else if (std::find(valid.begin(), valid.end(), entry.key) == valid.end()) {
-        diags_.add_error("unknown key \"" + entry.key + "\" " + where, entry.key_location,
-                         valid_values_hint(entry.key, valid, "Valid keys"));
-      }
-    }
-  }
-
-  void type_error(const MapEntry& entry, const std::string& expected, const std::string& hint) {
-    diags_.add_error("\"" + entry.key + "\" must be " + expected + ", got " + describe(entry.value),
-                     entry.value.location, hint);
-  }
-
-  void missing(const std::string& key, const std::string& where, const Location& location,
-               const std::string& hint) {
-    diags_.add_error("missing required key \"" + key + "\" " + where, location, hint);
-  }
-
-  // The string value of an optional key: nullopt when absent or empty (YAML null), or after
-  // reporting a value that is not a scalar.
-  std::optional<std::string> optional_string(const MapEntry* entry, const std::string& hint) {
-    if (!entry || entry->value.is_null() || entry->value.failed)
-      return std::nullopt;
-    if (!entry->value.is_scalar()) {
-      type_error(*entry, "a string", hint);
-      return std::nullopt;
-    }
-    return entry->value.scalar;
-  }
-
-  // The string value of a required key, reporting it when missing, empty or not a scalar.
-  std::optional<std::string> required_string(const YamlNode& map, const std::string& key,
-                                             const std::string& where, const std::string& hint) {
-    const MapEntry* entry = map.find(key);
-    if (!entry) {
-      missing(key, where, map.location, hint);
-      return std::nullopt;
-    }
-    if (entry->value.failed)
-      return std::nullopt;
-    if (!entry->value.is_scalar()) {
-      type_error(*entry, "a string", hint);
-      return std::nullopt;
-    }
-    return entry->value.scalar;
-  }
-
-  std::optional<bool> optional_bool(const MapEntry* entry) {
-    if (!entry || entry->value.is_null() || entry->value.failed)
-      return std::nullopt;
-    const YamlNode& v = entry->value;
-    if (v.is_scalar() && !v.quoted) {
-      if (v.scalar == "true" || v.scalar == "True" || v.scalar == "TRUE")
-        return true;
-      if (v.scalar == "false" || v.scalar == "False" || v.scalar == "FALSE")
-        return false;
-    }
-    type_error(
-        *entry, "a boolean",
-        v.is_scalar() && v.quoted ? "use true or false, without quotes" : "use true or false");
-    return std::nullopt;
-  }
-
-  // Checks a name against the name rules; `what` is "zone name" and so on.
-  bool check_name(const std::string& what, const std::string& value, const Location& location) {
-    std::string problem = name_problem(value);
-    if (problem.empty())
-      return true;
-    diags_.add_error(what + " \"" + value + "\" is invalid: " + problem, location,
-                     with_suggestion(kNameRule, suggest_name(value)));
-    return false;
-  }
-
-  bool check_label(const std::string& what, const std::string& value, const Location& location) {
-    std::string problem = label_problem(value);
-    if (problem.empty())
-      return true;
-    diags_.add_error(what + " \"" + value + "\" is invalid: " + problem, location,
-                     with_suggestion(kLabelRule, suggest_label(value)));
-    return false;
-  }
-
   bool check_tier(const std::string& tier, const Location& location) {
     const auto& tiers = default_tiers();
     if (std::find(tiers.begin(), tiers.end(), tier) != tiers.end())
@@ -348,17 +226,6 @@ class Decoder {
     diags_.add_error("unknown tier \"" + tier + "\"", location,
                      valid_values_hint(tier, tiers, "Valid tiers"));
     return false;
-  }
-
-  // A mapping-valued block; nullptr when absent or empty, or after reporting a wrong type.
-  const YamlNode* block(const MapEntry* entry, const std::string& hint) {
-    if (!entry || entry->value.is_null())
-      return nullptr;
-    if (!entry->value.is_map()) {
-      type_error(*entry, "a mapping", hint);
-      return nullptr;
-    }
-    return &entry->value;
   }
 
   // --- blocks ---
@@ -660,18 +527,6 @@ class Decoder {
     out.zones.push_back(std::move(facts));
   }
 
-  // Whether `name` is not yet in `names` (and adds it); reports a duplicate otherwise.
-  bool unique(std::map<std::string, Location>& names, const std::string& name, const Location& at,
-              const std::string& what, const std::string& scope, const std::string& rule) {
-    auto [first, inserted] = names.emplace(name, at);
-    if (inserted)
-      return true;
-    diags_.add_error("duplicate " + what + " \"" + name + "\"" + scope + " (first defined on " +
-                         first_defined(first->second, at) + ")",
-                     at, what + "s must be unique " + rule);
-    return false;
-  }
-
   void decode_containers(const MapEntry* entry, const std::string& zone_label, Zone& zone,
                          ZoneFacts& facts) {
     if (!entry || entry->value.is_null())
@@ -729,7 +584,6 @@ class Decoder {
   }
 
   const DecodeOptions& options_;
-  Diagnostics& diags_;
 };
 
 }  // namespace

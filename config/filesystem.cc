@@ -93,6 +93,20 @@ FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
   return info;
 }
 
+FsResult<void> RealFileSystem::create_symlink(const fs::path& target, const fs::path& link) {
+  if (::symlink(target.c_str(), link.c_str()) != 0)
+    return tl::unexpected(errno_code());
+  return {};
+}
+
+FsResult<fs::path> RealFileSystem::read_symlink(const fs::path& link) {
+  std::error_code ec;
+  fs::path target = fs::read_symlink(link, ec);
+  if (ec)
+    return tl::unexpected(ec);
+  return target;
+}
+
 FsResult<void> RealFileSystem::make_directory(const fs::path& path) {
   if (::mkdir(path.c_str(), 0755) == 0)
     return {};

@@ -48,6 +48,13 @@ class FileSystem {
   virtual FsResult<void> remove(const std::filesystem::path& path) = 0;
   /// Removes a path and everything below it. Returns the number of entries removed.
   virtual FsResult<uint64_t> remove_all(const std::filesystem::path& path) = 0;
+  /// Creates a symlink at `link` pointing to `target` (written as given). Fails with
+  /// file_exists when something is at `link`.
+  virtual FsResult<void> create_symlink(const std::filesystem::path& target,
+                                        const std::filesystem::path& link) = 0;
+  /// The target of the symlink `link`, as written. Fails with invalid_argument when `link` is
+  /// not a symlink, no_such_file_or_directory when it does not exist.
+  virtual FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) = 0;
 };
 
 /// The real disk, through std::filesystem and POSIX calls.
@@ -57,6 +64,9 @@ class RealFileSystem : public FileSystem {
   FsResult<void> write_file_atomic(const std::filesystem::path& path, const std::string& content,
                                    unsigned mode) override;
   FsResult<FileInfo> stat(const std::filesystem::path& path) override;
+  FsResult<void> create_symlink(const std::filesystem::path& target,
+                                const std::filesystem::path& link) override;
+  FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;
   FsResult<void> make_directory(const std::filesystem::path& path) override;
   FsResult<void> make_directories(const std::filesystem::path& path) override;
   FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;

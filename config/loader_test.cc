@@ -282,7 +282,8 @@ TEST(ParseLakeErrors, UnknownKeysSuggestTheClosestValidKey) {
                                       "    containers: [{name: raw, teir: internal}]\n"
                                       "zone: []\n"),
       ElementsAre(err("7:1", "unknown key \"zone\" at the top level",
-                      "did you mean \"zones\"? Valid keys: lake, storage, naming, zones"),
+                      "did you mean \"zones\"? Valid keys: lake, storage, naming, zones, jobs, "
+                      "artifacts, pipelines, workspace, mounts"),
                   err("4:5", "unknown key \"contaners\" in zone \"bronze\"",
                       std::string("did you mean \"containers\"? ") + kZoneKeys),
                   err("5:5", "unknown key \"owner\" in zone \"bronze\"", kZoneKeys),
@@ -520,7 +521,8 @@ TEST(Interpolation, KeysAreNotInterpolated) {
   MapEnvironment env{{"K", "zones"}};
   EXPECT_THAT(errors(std::string(kLakeLine) + "${env:K}: []\nzones: [{name: bronze}]\n", env),
               ElementsAre(err("2:1", "unknown key \"${env:K}\" at the top level",
-                              "Valid keys: lake, storage, naming, zones")));
+                              "Valid keys: lake, storage, naming, zones, jobs, artifacts, "
+                              "pipelines, workspace, mounts")));
 }
 
 // --- hostile input ---

@@ -134,7 +134,74 @@ void redact_after(std::string& s, std::string_view key, std::string_view stops) 
   }
 }
 
+// Where the userinfo ("user" or "user:password" before '@') of a URL or scp-like address is.
+struct Userinfo {
+  bool found = false;
+  size_t begin = 0;  ///< [begin, end) holds the userinfo; url[end] is the '@'.
+  size_t end = 0;
+  std::string scheme;  ///< Lowercase; "" for an scp-like address.
+};
+
+bool scheme_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+}
+
+Userinfo find_userinfo(std::string_view url) {
+  Userinfo u;
+  size_t sep = url.find("://");
+  bool is_url = sep != std::string_view::npos && sep > 0;
+  for (size_t i = 0; is_url && i < sep; ++i)
+    is_url = scheme_char(url[i]);
+  if (is_url) {
+    for (size_t i = 0; i < sep; ++i)
+      u.scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(url[i])));
+    size_t start = sep + 3;
+    size_t stop = url.find_first_of("/?#", start);
+    std::string_view authority =
+        url.substr(start, stop == std::string_view::npos ? std::string_view::npos : stop - start);
+    size_t at = authority.rfind('@');
+    if (at == std::string_view::npos)
+      return u;
+    u.found = true;
+    u.begin = start;
+    u.end = start + at;
+    return u;
+  }
+  // scp-like "user@host:path": the '@' comes before any '/'.
+  size_t at = url.find('@');
+  if (at == std::string_view::npos || url.substr(0, at).find('/') != std::string_view::npos)
+    return u;
+  u.found = true;
+  u.end = at;
+  return u;
+}
+
 }  // namespace
+
+std::string redact_url_credentials(const std::string& url) {
+  Userinfo u = find_userinfo(url);
+  if (!u.found || u.end == u.begin)
+    return url;
+  std::string_view info = std::string_view(url).substr(u.begin, u.end - u.begin);
+  bool password = info.find(':') != std::string_view::npos;
+  bool user_is_login = u.scheme.empty() || u.scheme == "ssh";
+  if (!password && user_is_login)
+    return url;
+  return url.substr(0, u.begin) + "***" + url.substr(u.end);
+}
+
+std::string url_credentials_secret(const std::string& url) {
+  Userinfo u = find_userinfo(url);
+  if (!u.found)
+    return {};
+  std::string info = url.substr(u.begin, u.end - u.begin);
+  if (size_t colon = info.find(':'); colon != std::string::npos) {
+    if (colon + 1 < info.size())
+      return info.substr(colon + 1);
+    info.resize(colon);
+  }
+  return u.scheme == "http" || u.scheme == "https" ? info : std::string();
+}
 
 std::string redact(std::string_view text) {
   std::string s(text);

@@ -31,6 +31,18 @@ class Log {
 /// registered with add_secret().
 std::string redact(std::string_view text);
 
+/// `url` with the credentials of its userinfo replaced by "***": a password
+/// ("https://user:pass@host/x" → "https://***@host/x", also for ssh:// and scp-like
+/// "user:pass@host:x"), and a lone user ("https://token@host/x" → "https://***@host/x"), except
+/// for ssh:// and scp-like "git@host:org/x.git", whose lone user is a login name, not a secret.
+/// Text without userinfo (URLs without credentials, plain paths) is returned unchanged.
+std::string redact_url_credentials(const std::string& url);
+
+/// The secret in `url`'s userinfo, as written (percent-encoding kept): the password when there
+/// is one, else for http:// and https:// a lone user (which is then a token); "" when there is
+/// none. Register it with add_secret() before running anything that may print it.
+std::string url_credentials_secret(const std::string& url);
+
 /// Registers a secret value (a token read from the environment, a secret key) so that redact()
 /// replaces it wherever it appears. Values shorter than 4 characters are ignored.
 void add_secret(const std::string& value);

@@ -79,6 +79,7 @@ FsResult<FileInfo> MemoryFileSystem::stat(const fs::path& path) {
   FileInfo info;
   info.exists = true;
   info.is_directory = it->second.directory;
+  info.is_symlink = it->second.symlink;
   info.size = it->second.directory ? 0 : it->second.content.size();
   return info;
 }
@@ -196,6 +197,41 @@ FsResult<uint64_t> MemoryFileSystem::remove_all(const fs::path& path) {
     ++removed;
   }
   return removed;
+}
+
+FsResult<void> MemoryFileSystem::create_symlink(const fs::path& target, const fs::path& link) {
+  std::lock_guard lock(mutex_);
+  std::string key = normalise(link);
+  calls_.push_back("symlink " + key);
+  if (auto f = failures_.find(key); f != failures_.end())
+    return tl::unexpected(f->second);
+  auto parent = nodes_.find(parent_of(key));
+  if (parent == nodes_.end())
+    return tl::unexpected(err(std::errc::no_such_file_or_directory));
+  if (!parent->second.directory)
+    return tl::unexpected(err(std::errc::not_a_directory));
+  if (nodes_.count(key))
+    return tl::unexpected(err(std::errc::file_exists));
+  Node node;
+  node.symlink = true;
+  node.content = target.string();
+  node.mode = 0777;
+  nodes_[key] = node;
+  return {};
+}
+
+FsResult<fs::path> MemoryFileSystem::read_symlink(const fs::path& link) {
+  std::lock_guard lock(mutex_);
+  std::string key = normalise(link);
+  calls_.push_back("readlink " + key);
+  if (auto f = failures_.find(key); f != failures_.end())
+    return tl::unexpected(f->second);
+  auto it = nodes_.find(key);
+  if (it == nodes_.end())
+    return tl::unexpected(err(std::errc::no_such_file_or_directory));
+  if (!it->second.symlink)
+    return tl::unexpected(err(std::errc::invalid_argument));
+  return fs::path(it->second.content);
 }
 
 void MemoryFileSystem::add_file(const fs::path& path, const std::string& content) {

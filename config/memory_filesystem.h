@@ -25,6 +25,9 @@ class MemoryFileSystem : public FileSystem {
   FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;
   FsResult<void> remove(const std::filesystem::path& path) override;
   FsResult<uint64_t> remove_all(const std::filesystem::path& path) override;
+  FsResult<void> create_symlink(const std::filesystem::path& target,
+                                const std::filesystem::path& link) override;
+  FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;
 
   // --- test controls ---
   /// Adds a file (and its parent directories).
@@ -32,7 +35,7 @@ class MemoryFileSystem : public FileSystem {
   /// Every call on this exact path fails with `ec`.
   void fail_on(const std::filesystem::path& path, std::error_code ec);
   /// Calls in order, as "read /a/b", "write /a/b", "stat ...", "mkdir ...", "list ...",
-  /// "remove ...", "remove_all ...".
+  /// "remove ...", "remove_all ...", "symlink LINK", "readlink LINK".
   std::vector<std::string> calls() const;
   /// Mode given to the last write of `path` (0 if never written).
   unsigned mode_of(const std::filesystem::path& path) const;
@@ -42,6 +45,7 @@ class MemoryFileSystem : public FileSystem {
     bool directory = false;
     std::string content;
     unsigned mode = 0644;
+    bool symlink = false;  ///< `content` holds the target; never followed.
   };
   mutable std::mutex mutex_;
   std::map<std::string, Node> nodes_;

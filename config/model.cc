@@ -1,5 +1,7 @@
 #include "config/model.h"
 
+#include "config/log.h"
+
 namespace lakeinfra::config {
 
 const Zone* Lake::find_zone(const std::string& name) const {
@@ -8,6 +10,18 @@ const Zone* Lake::find_zone(const std::string& name) const {
       return &z;
   }
   return nullptr;
+}
+
+const Pipeline* Lake::find_pipeline(const std::string& name) const {
+  for (const auto& p : pipelines) {
+    if (p.name == name)
+      return &p;
+  }
+  return nullptr;
+}
+
+std::string Pipeline::redacted_repo() const {
+  return redact_url_credentials(repo);
 }
 
 }  // namespace lakeinfra::config

@@ -99,18 +99,85 @@ struct Zone {
   Location location;
 };
 
+/// `jobs:` block: where pipeline jobs are registered.
+struct Jobs {
+  /// The job registry kind. Only "local" exists: jobs live in the state database.
+  std::string registry = "local";
+  /// Every activity's linkedServiceName.referenceName must equal this. Never empty; the
+  /// default is "ADBLinkedServiceViaMSI", the FlowEHR contract's name.
+  std::string linked_service = "ADBLinkedServiceViaMSI";
+  Location location;
+  Location linked_service_location;
+};
+
+/// `artifacts:` block: the container pipeline artifacts are uploaded to. When omitted: zone
+/// "gold" if declared, else the last zone; container "pipelines". The container is added to its
+/// zone (as if declared there) when the zone does not declare it.
+struct ArtifactsTarget {
+  std::string zone;
+  std::string container = "pipelines";
+  bool declared = false;  ///< Whether `artifacts:` was written.
+  Location location;
+};
+
+/// One entry of `pipelines:`: a git repo following the pipeline contract (a Makefile with an
+/// `artifacts` target and an activities.json).
+struct Pipeline {
+  std::string name;
+  /// As written: https://, http://, git://, ssh://, file:// URL or a local path (resolved
+  /// against the config's directory and turned into an absolute path). May carry credentials
+  /// (https://user:secret@host/...); use redacted_repo() wherever it is shown or stored.
+  std::string repo;
+  std::string ref;        ///< Branch, tag or full 40-hex commit sha. Required.
+  std::string path;       ///< Subfolder with Makefile and activities.json; "" = repo root.
+  std::string token_env;  ///< Environment variable holding an https token; "" = none.
+  std::string schedule;   ///< Cron expression kept with the job; "" = none.
+  int build_timeout_seconds = 600;  ///< `build_timeout`: "90s", "10m", "1h" or seconds.
+  Location location;
+  Location repo_location;
+  Location ref_location;
+  Location path_location;
+
+  /// `repo` with its credentials replaced by "***" (log.h: redact_url_credentials): a password,
+  /// and a lone user except the login of an ssh:// or scp-like address.
+  std::string redacted_repo() const;
+};
+
+/// `workspace:` block: where mounts are materialised.
+struct Workspace {
+  std::filesystem::path root;  ///< Absolute; default "./workspace" beside the config file.
+  Location location;
+};
+
+/// One entry of `mounts:`: a zone (or one of its containers) made available to compute at
+/// `path` (absolute, no "..", unique).
+struct Mount {
+  std::string name;
+  std::string zone;
+  std::string container;  ///< "" = the whole zone.
+  std::string path;       ///< As written, e.g. "/mnt/bronze"; normalised (no trailing '/').
+  Location location;
+  Location path_location;
+};
+
 /// A loaded, merged, interpolated and validated lake configuration.
 struct Lake {
   LakeInfo lake;
   Storage storage;
   Naming naming;
   std::vector<Zone> zones;
+  Jobs jobs;
+  ArtifactsTarget artifacts;  ///< Resolved even when `artifacts:` is omitted (if any zone).
+  std::vector<Pipeline> pipelines;
+  Workspace workspace;
+  std::vector<Mount> mounts;
 
   std::filesystem::path config_path;           ///< The base lake.yaml, absolute.
   std::vector<std::filesystem::path> sources;  ///< Files merged, base first.
   Diagnostics warnings;                        ///< Non-fatal findings (deprecated keys, and so on).
 
   const Zone* find_zone(const std::string& name) const;
+  const Pipeline* find_pipeline(const std::string& name) const;
 };
 
 }  // namespace lakeinfra::config

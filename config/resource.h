@@ -15,6 +15,10 @@ using Attributes = nlohmann::json;
 /// Resource types known to the engine. Providers declare which of them they manage.
 inline constexpr const char* kZoneType = "zone";
 inline constexpr const char* kContainerType = "container";
+inline constexpr const char* kPipelineType = "pipeline";
+inline constexpr const char* kArtifactType = "artifact";
+inline constexpr const char* kJobType = "job";
+inline constexpr const char* kMountType = "mount";
 
 /// A resource as the user declared it, after rendering names: what should exist.
 struct DesiredResource {
@@ -23,6 +27,9 @@ struct DesiredResource {
   std::string provider_id;  ///< Physical identity, e.g. "healthetl-dev01-bronze/raw".
   Attributes attributes = Attributes::object();
   std::vector<Address> depends_on;
+  /// Artifacts: the local file (absolute path) whose bytes the object must hold. Saved in plan
+  /// files, never in state; its SHA-256 is attribute "sha256", checked again at upload.
+  std::string source;
 };
 
 /// A resource as recorded in state after it was created: what lakeinfra believes exists.

@@ -1,26 +1,14 @@
 #include "planner/plan_file.h"
 
-#include <openssl/evp.h>
-
+#include "config/digest.h"
 #include "planner/records_json.h"
 
 namespace lakeinfra::planner {
 namespace {
 
-constexpr int kPlanVersion = 1;
+using config::sha256_hex;
 
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+constexpr int kPlanVersion = 1;
 
 config::Attributes changes_json(const std::vector<AttributeChange>& changes) {
   config::Attributes a = config::Attributes::array();

@@ -390,11 +390,19 @@ class Planner {
   }
 
   void protect_data() {
+    // Artifacts this plan deletes go before the container that holds them (dependents are
+    // deleted first), so they are not data that blocks the container's deletion.
+    std::set<std::string> deleted_artifacts;
+    for (const auto& c : plan_.changes) {
+      if ((c.action == Action::kDelete || c.action == Action::kReplace) &&
+          c.prior->type == config::kArtifactType)
+        deleted_artifacts.insert(c.prior->provider_id);
+    }
     for (auto& c : plan_.changes) {
       if (c.action != Action::kDelete && c.action != Action::kReplace)
         continue;
       // Counting may walk all of the object's data, so it happens only here, never in refresh.
-      auto count = provider_.count_data(c.prior->type, c.prior->provider_id);
+      auto count = provider_.count_data(c.prior->type, c.prior->provider_id, deleted_artifacts);
       if (!count) {
         config::Diagnostic d;
         d.summary = "cannot check " + c.address.str() +

@@ -42,11 +42,14 @@ std::string string_of(const config::Attributes& j, const char* key) {
 }  // namespace
 
 config::Attributes to_json(const config::DesiredResource& r) {
-  return {{"address", r.address.str()},
-          {"type", r.type},
-          {"provider_id", r.provider_id},
-          {"attributes", r.attributes},
-          {"depends_on", deps_json(r.depends_on)}};
+  config::Attributes j = {{"address", r.address.str()},
+                          {"type", r.type},
+                          {"provider_id", r.provider_id},
+                          {"attributes", r.attributes},
+                          {"depends_on", deps_json(r.depends_on)}};
+  if (!r.source.empty())
+    j["source"] = r.source;
+  return j;
 }
 
 config::Attributes to_json(const config::ResourceRecord& r) {
@@ -72,6 +75,7 @@ Result<config::DesiredResource> desired_from_json(const config::Attributes& j) {
                      ? j["attributes"]
                      : config::Attributes::object();
   r.depends_on = *deps;
+  r.source = string_of(j, "source");
   if (r.type.empty() || r.provider_id.empty()) {
     return fail("malformed resource " + r.address.str() + ": type or provider_id missing");
   }

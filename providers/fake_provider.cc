@@ -57,7 +57,8 @@ ProviderResult<std::optional<Observed>> FakeProvider::read(const std::string& /*
 }
 
 ProviderResult<uint64_t> FakeProvider::count_data(const std::string& /*type*/,
-                                                  const std::string& provider_id) {
+                                                  const std::string& provider_id,
+                                                  const std::set<std::string>& /*excluding*/) {
   std::lock_guard lock(mutex_);
   calls_.push_back("count " + provider_id);
   auto it = objects_.find(provider_id);

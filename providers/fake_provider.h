@@ -30,8 +30,8 @@ class FakeProvider : public Provider {
   ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                const std::string& provider_id) override;
   /// The object's data_entries (0 when missing); recorded as "count ID".
-  ProviderResult<uint64_t> count_data(const std::string& type,
-                                      const std::string& provider_id) override;
+  ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
+                                      const std::set<std::string>& excluding) override;
   /// "path" forces replacement; everything else is updatable in place.
   bool requires_replace(const std::string& type, const std::string& attribute) const override;
   ProviderResult<config::Attributes> create(const config::DesiredResource& desired) override;

@@ -54,7 +54,7 @@ TEST(FakeProviderTest, CreateReadUpdateRemove) {
   auto observed = p.read("zone", "a");
   ASSERT_TRUE(observed && observed->has_value());
   EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "internal"}}));
-  EXPECT_EQ(p.count_data("zone", "a"), uint64_t{0});
+  EXPECT_EQ(p.count_data("zone", "a", {}), uint64_t{0});
   EXPECT_FALSE((*observed)->unmanaged);
   EXPECT_EQ(p.objects().at("a").type, "zone");
 
@@ -82,7 +82,7 @@ TEST(FakeProviderTest, RemoveRefusesDataWithoutForce) {
   FakeProvider p;
   ASSERT_TRUE(p.create(desired("a")));
   p.objects()["a"].data_entries = 3;
-  EXPECT_EQ(p.count_data("zone", "a"), uint64_t{3});
+  EXPECT_EQ(p.count_data("zone", "a", {}), uint64_t{3});
 
   auto removed = p.remove(record("a"), false);
   ASSERT_FALSE(removed);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "config/resource.h"
@@ -60,10 +61,13 @@ class Provider {
   virtual ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                        const std::string& provider_id) = 0;
   /// How many data entries (files, objects) the object holds, not counting lakeinfra's own
-  /// markers; 0 when it does not exist. May walk all its data, so the planner calls it only
-  /// before a delete or replace (the data-protection rule).
+  /// markers nor the objects whose ids are in `excluding` (artifacts the same plan deletes
+  /// first); 0 when it does not exist. May walk all its data, so the planner calls it only
+  /// before a delete or replace (the data-protection rule). Types that hold no data (artifacts,
+  /// jobs, mounts) count 0.
   virtual ProviderResult<uint64_t> count_data(const std::string& type,
-                                              const std::string& provider_id) = 0;
+                                              const std::string& provider_id,
+                                              const std::set<std::string>& excluding) = 0;
   /// Whether a change of `attribute` can only be made by deleting and re-creating the object.
   /// (A change of provider_id always forces replacement.)
   virtual bool requires_replace(const std::string& type, const std::string& attribute) const = 0;
@@ -77,6 +81,16 @@ class Provider {
   /// Deletes the object. Without `force`, fails with kConflict if it holds data; with `force`,
   /// deletes its data first. Succeeds if the object is already gone.
   virtual ProviderResult<void> remove(const config::ResourceRecord& prior, bool force) = 0;
+
+  /// The bytes of an object that holds a file (an artifact), for running jobs locally. Fails
+  /// with kInvalid for types that hold no bytes (the default), kNotFound when it is missing.
+  virtual ProviderResult<std::string> download(const std::string& type,
+                                               const std::string& provider_id) {
+    return tl::unexpected(
+        Failure{FailureKind::kInvalid,
+                "cannot download " + type + " " + provider_id + " from " + kind() + " storage",
+                {}});
+  }
 };
 
 }  // namespace lakeinfra::providers

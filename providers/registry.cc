@@ -45,7 +45,7 @@ Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
     auto client = s3::S3Client::create(*http, keys, config, *seams.clock);
     if (!client)
       return tl::unexpected(client.error());
-    return s3::make_s3_provider(std::move(http), std::move(*client));
+    return s3::make_s3_provider(std::move(http), std::move(*client), *seams.fs);
   }
 
   std::string known;

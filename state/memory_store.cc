@@ -1,6 +1,8 @@
 #include "state/memory_store.h"
 
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "state/lock.h"
 
@@ -14,7 +16,7 @@ namespace {
 class MemoryStateStore final : public StateStore {
  public:
   MemoryStateStore(config::Clock& clock, config::HostInfo& host)
-      : clock_(clock), host_(host), lineage_(new_lineage()) {}
+      : clock_(clock), host_(host), lineage_(new_lineage()), jobs_(*this) {}
 
   Result<Lease> lock(const LockRequest& request) override {
     return acquire_lock(request, clock_, [&]() -> Result<LockAttempt> {
@@ -137,7 +139,66 @@ class MemoryStateStore final : public StateStore {
     return runs_;
   }
 
+  JobRegistry& jobs() override { return jobs_; }
+
  private:
+  /// The job registry under the store's mutex. Refuses what the SQLite store refuses (no name,
+  /// a definition that cannot be saved as JSON), so tests see the same failures.
+  class Jobs final : public JobRegistry {
+   public:
+    explicit Jobs(MemoryStateStore& store) : store_(store) {}
+
+    Result<void> put(const JobRecord& record) override {
+      std::string op = "put job " + record.name;
+      if (record.name.empty())
+        return write_error(op, "the job has no name");
+      try {
+        (void)record.definition.dump();
+      } catch (const nlohmann::json::exception& e) {
+        return write_error(
+            op, "the definition of job " + record.name + " cannot be saved as JSON: " + e.what());
+      }
+      std::lock_guard<std::mutex> hold(store_.mu_);
+      std::string now = store_.now();
+      auto [it, added] = jobs_.try_emplace(record.name, record);
+      JobRecord& stored = it->second;
+      if (added) {
+        stored.registered_at = now;
+      } else {
+        stored.definition = record.definition;
+      }
+      stored.updated_at = now;
+      return {};
+    }
+
+    Result<void> remove(const std::string& name) override {
+      std::lock_guard<std::mutex> hold(store_.mu_);
+      jobs_.erase(name);
+      return {};
+    }
+
+    Result<std::optional<JobRecord>> get(const std::string& name) override {
+      std::lock_guard<std::mutex> hold(store_.mu_);
+      auto it = jobs_.find(name);
+      if (it == jobs_.end())
+        return std::nullopt;
+      return it->second;
+    }
+
+    Result<std::vector<JobRecord>> list() override {
+      std::lock_guard<std::mutex> hold(store_.mu_);
+      std::vector<JobRecord> out;
+      out.reserve(jobs_.size());
+      for (const auto& [name, job] : jobs_)
+        out.push_back(job);
+      return out;
+    }
+
+   private:
+    MemoryStateStore& store_;
+    std::map<std::string, JobRecord> jobs_;  ///< By name, bytewise as SQLite orders TEXT.
+  };
+
   std::string now() { return config::format_utc(clock_.now()); }
 
   static tl::unexpected<config::Diagnostics> write_error(const std::string& operation,
@@ -178,6 +239,7 @@ class MemoryStateStore final : public StateStore {
   std::vector<JournalEntry> journal_;  ///< Index = id - 1.
   std::vector<RunRecord> runs_;        ///< Index = id - 1.
   std::optional<LockInfo> lock_;
+  Jobs jobs_;
 };
 
 }  // namespace

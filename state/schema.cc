@@ -4,6 +4,8 @@ namespace lakeinfra::state::sqlite {
 
 namespace {
 
+// Version 1 exactly as released. Never edit it: new files are created from it and then
+// migrated, so a change here would make new files differ from migrated ones.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta (
   id             INTEGER PRIMARY KEY CHECK (id = 1),
@@ -52,12 +54,23 @@ CREATE TABLE lock (
 );
 )sql";
 
+// Version 2: the "local" job registry.
+constexpr const char* kJobsV2 = R"sql(
+CREATE TABLE jobs (
+  name          TEXT PRIMARY KEY,
+  definition    TEXT NOT NULL,
+  registered_at TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  // Example of the next step, when it exists:
-  //   {2, [](Connection& c) { c.exec("ALTER TABLE resources ADD COLUMN ..."); }},
-  static const std::vector<Migration> kMigrations = {};
+  // Never edit a step once released: files in the field were migrated by it. Add a new one.
+  static const std::vector<Migration> kMigrations = {
+      {2, [](Connection& c) { c.exec(kJobsV2); }},
+  };
   return kMigrations;
 }
 

@@ -13,8 +13,14 @@
 //             destroyed, failed.
 //   lock      at most one row (singleton = 1): lock_id, pid, host, user, command, started_at.
 //
+// Version 2 adds:
+//   jobs      the "local" job registry (JobRegistry), one row per job: name (primary key),
+//             definition (JSON text), registered_at and updated_at (RFC 3339 UTC).
+//
 // A new version N+1 appends one Migration to the list in schema.cc; open applies every
-// missing step, and the new schema_version, in one transaction.
+// missing step, and the new schema_version, in one transaction. A new file is created as
+// version 1 and brought up to date by the same steps, so every file has the same schema
+// whichever version it started from.
 
 #include <cstdint>
 #include <functional>
@@ -26,7 +32,13 @@
 namespace lakeinfra::state::sqlite {
 
 /// The newest schema this binary reads and writes.
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
+
+/// The oldest schema a read-only open accepts as it is (a read-only open cannot migrate). Every
+/// version from this one to kSchemaVersion has the same tables and columns, except tables added
+/// later, which read as empty when missing: a version 1 file has no `jobs` table, so it has no
+/// jobs. Raise this when a migration changes something older readers rely on.
+inline constexpr int64_t kOldestReadOnlyVersion = 1;
 
 /// One step from schema `to_version - 1` to `to_version`. Runs inside the open transaction;
 /// throws SqliteError on failure (the whole upgrade is then rolled back).
@@ -35,7 +47,7 @@ struct Migration {
   std::function<void(Connection&)> apply;
 };
 
-/// The steps after version 1, in order (empty while only version 1 exists).
+/// The steps after version 1, in order: one per version, `to_version` 2, 3, ...
 const std::vector<Migration>& migrations();
 
 /// What a database file turned out to be.

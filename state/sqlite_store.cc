@@ -15,6 +15,7 @@
 #include "state/lock.h"
 #include "state/schema.h"
 #include "state/sqlite_db.h"
+#include "state/sqlite_jobs.h"
 
 // Durability: the database runs in WAL mode with synchronous=NORMAL. Each mutation is one
 // transaction; once COMMIT returns, the change is in the WAL file, so it survives the process
@@ -173,7 +174,8 @@ class SqliteStateStore final : public StateStore {
         clock_(clock),
         host_(host),
         read_only_(read_only),
-        db_(std::move(db)) {}
+        db_(std::move(db)),
+        jobs_(*this) {}
 
   Result<Lease> lock(const LockRequest& request) override {
     return acquire_lock(request, clock_, [&] {
@@ -380,8 +382,37 @@ class SqliteStateStore final : public StateStore {
     });
   }
 
+  JobRegistry& jobs() override { return jobs_; }
+
  private:
   enum Access { kRead, kWrite };
+
+  /// The job registry: the store's connection, mutex and error wording (sqlite_jobs.h has the
+  /// SQL). Each call is its own transaction; put and remove leave the serial alone.
+  class Jobs final : public JobRegistry {
+   public:
+    explicit Jobs(SqliteStateStore& store) : store_(store) {}
+
+    Result<void> put(const JobRecord& record) override {
+      return store_.guarded(kWrite, "put job " + record.name,
+                            [&] { sqlite::put_job(*store_.db_, record, store_.now()); });
+    }
+    Result<void> remove(const std::string& name) override {
+      return store_.guarded(kWrite, "remove job " + name,
+                            [&] { sqlite::remove_job(*store_.db_, name); });
+    }
+    Result<std::optional<JobRecord>> get(const std::string& name) override {
+      return store_.guarded(kRead, "get job " + name,
+                            [&] { return sqlite::get_job(*store_.db_, name, store_.read_only_); });
+    }
+    Result<std::vector<JobRecord>> list() override {
+      return store_.guarded(kRead, "list jobs",
+                            [&] { return sqlite::list_jobs(*store_.db_, store_.read_only_); });
+    }
+
+   private:
+    SqliteStateStore& store_;
+  };
 
   /// Runs `body` under the mutex and turns every failure into a Diagnostic naming the state
   /// file and `operation`. Nothing thrown inside state/ gets past this point.
@@ -486,6 +517,7 @@ class SqliteStateStore final : public StateStore {
   const bool read_only_;
   std::mutex mu_;
   std::unique_ptr<Connection> db_;
+  Jobs jobs_;  ///< Uses mu_ and db_, so declared after them.
 };
 
 }  // namespace
@@ -558,7 +590,7 @@ Result<std::unique_ptr<StateStore>> open_sqlite_store_readonly(const std::filesy
     return fail("no state at " + name + " (the file is empty); run `lakeinfra init` or " +
                 "`lakeinfra apply` first");
   }
-  if (found->version < sqlite::kSchemaVersion) {
+  if (found->version < sqlite::kOldestReadOnlyVersion) {
     return fail("state " + name + " has schema version " + std::to_string(found->version) +
                     "; it must be upgraded before it can be read",
                 "run a state-writing command such as `lakeinfra apply` to upgrade it");

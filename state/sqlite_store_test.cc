@@ -58,6 +58,87 @@ void raw_exec(const std::filesystem::path& p, const std::string& sql) {
   sqlite3_close(db);
 }
 
+/// The first column of the first row of `sql` as text ("" when there is no row or it is NULL),
+/// read with a plain read-only connection.
+std::string query_scalar(const std::filesystem::path& p, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+constexpr const char* kTableNames =
+    "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+    "AND name NOT LIKE 'sqlite_%' ORDER BY name)";
+
+// Schema version 1 exactly as lakeinfra 1 created it (kSchemaV1 in schema.cc), with the WAL
+// journal it switched on, and some content: two resources, one pending and one finished
+// intent, a run, lineage and serial.
+constexpr const char* kVersion1File = R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE meta (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  schema_version INTEGER NOT NULL,
+  lineage        TEXT    NOT NULL,
+  serial         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE resources (
+  address     TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  provider    TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  attributes  TEXT NOT NULL,
+  depends_on  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE journal (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  address     TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  outcome     TEXT,
+  message     TEXT
+);
+CREATE INDEX journal_pending ON journal (id) WHERE finished_at IS NULL;
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  command     TEXT    NOT NULL,
+  started_at  TEXT    NOT NULL,
+  finished_at TEXT,
+  status      TEXT    NOT NULL DEFAULT 'running',
+  added       INTEGER NOT NULL DEFAULT 0,
+  changed     INTEGER NOT NULL DEFAULT 0,
+  destroyed   INTEGER NOT NULL DEFAULT 0,
+  failed      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE lock (
+  singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+  lock_id    TEXT    NOT NULL,
+  pid        INTEGER NOT NULL,
+  host       TEXT    NOT NULL,
+  user       TEXT    NOT NULL,
+  command    TEXT    NOT NULL,
+  started_at TEXT    NOT NULL
+);
+INSERT INTO meta (id, schema_version, lineage, serial)
+  VALUES (1, 1, '0f8fad5b-d9cb-469f-a165-70867728950e', 7);
+INSERT INTO resources VALUES
+  ('zone.bronze', 'zone', 'local', 'lake-bronze', '{"versioning":true}', '[]'),
+  ('container.bronze.raw', 'container', 'local', 'lake-bronze/raw', '{}', '["zone.bronze"]');
+INSERT INTO journal (address, action, payload, started_at, finished_at, outcome, message)
+  VALUES ('zone.bronze', 'create', '{}', '2023-11-01T10:00:00Z', '2023-11-01T10:00:01Z', 'ok', ''),
+         ('zone.gold', 'create', '{"name":"gold"}', '2023-11-01T10:00:02Z', NULL, NULL, NULL);
+INSERT INTO runs (command, started_at, finished_at, status, added)
+  VALUES ('apply', '2023-11-01T10:00:00Z', '2023-11-01T10:00:03Z', 'ok', 2);
+)sql";
+
 mode_t mode_of(const std::filesystem::path& p) {
   struct stat st {};
   EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
@@ -179,7 +260,7 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefusedNamingFileAndVersions) {
   EXPECT_EQ(store.error().items()[0].summary,
             db_path().string() +
                 " was written by a newer lakeinfra (state schema version 99; this lakeinfra "
-                "knows up to version 1); it was left untouched");
+                "knows up to version 2); it was left untouched");
   EXPECT_EQ(read_bytes(db_path()), before);
 
   auto readonly = open_sqlite_store_readonly(db_path(), clock_, host_);
@@ -252,26 +333,160 @@ TEST(SqliteSchema, EveryVersionAfterTheFirstHasOneMigration) {
   }
 }
 
-TEST_F(SqliteStoreTest, NewFileHasSchemaVersionOneAndWalMode) {
+TEST_F(SqliteStoreTest, NewFileHasTheCurrentSchemaAndWalMode) {
   { ASSERT_TRUE(open()); }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  auto scalar = [&](const char* sql) {
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW)
-      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
-  };
-  EXPECT_EQ(scalar("SELECT schema_version FROM meta"), "1");
-  EXPECT_EQ(scalar("SELECT serial FROM meta"), "0");
-  EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(scalar("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
-                   "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
-            "journal,lock,meta,resources,runs");
-  sqlite3_close(db);
+  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "2");
+  EXPECT_EQ(query_scalar(db_path(), "SELECT serial FROM meta"), "0");
+  EXPECT_EQ(query_scalar(db_path(), "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_scalar(db_path(), kTableNames), "jobs,journal,lock,meta,resources,runs");
+}
+
+TEST_F(SqliteStoreTest, Version1FileIsMigratedInPlaceKeepingEverything) {
+  std::filesystem::create_directories(db_path().parent_path());
+  raw_exec(db_path(), kVersion1File);
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+
+  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "2");
+  EXPECT_EQ(query_scalar(db_path(), kTableNames), "jobs,journal,lock,meta,resources,runs");
+  Snapshot s = store->load().value();
+  EXPECT_EQ(s.lineage, "0f8fad5b-d9cb-469f-a165-70867728950e");
+  EXPECT_EQ(s.serial, 7);
+  ASSERT_EQ(s.resources.size(), 2u);
+  EXPECT_EQ(s.resources.at(*Address::parse("zone.bronze")).attributes,
+            (config::Attributes{{"versioning", true}}));
+  const ResourceRecord& raw = s.resources.at(*Address::parse("container.bronze.raw"));
+  EXPECT_EQ(raw.provider_id, "lake-bronze/raw");
+  ASSERT_EQ(raw.depends_on.size(), 1u);
+  EXPECT_EQ(raw.depends_on[0].str(), "zone.bronze");
+  ASSERT_EQ(s.pending.size(), 1u);
+  EXPECT_EQ(s.pending[0].address.str(), "zone.gold");
+  auto runs = store->history().value();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].added, 2);
+
+  // The new table works, and the store goes on from the migrated serial.
+  EXPECT_TRUE(store->jobs().list().value().empty());
+  JobRecord job;
+  job.name = "nightly";
+  job.definition = {{"pipeline", "etl"}};
+  ASSERT_TRUE(store->jobs().put(job));
+  EXPECT_EQ(store->put(record("zone.silver")).value(), 8);
+
+  // Opening again finds version 2 and changes nothing.
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->jobs().list().value().size(), 1u);
+  EXPECT_EQ(store->load().value().serial, 8);
+}
+
+// Migration and creation end in the same schema, table by table and index by index.
+TEST_F(SqliteStoreTest, MigratedFileHasTheSameSchemaAsANewOne) {
+  constexpr const char* kSchemaText =
+      "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master "
+      "WHERE sql IS NOT NULL ORDER BY name)";
+  std::filesystem::create_directories(db_path().parent_path());
+  raw_exec(db_path(), kVersion1File);
+  { ASSERT_TRUE(open()); }
+  std::filesystem::path fresh = dir_.path() / "fresh.db";
+  { ASSERT_TRUE(open_sqlite_store(fresh, clock_, host_)); }
+  std::string migrated = query_scalar(db_path(), kSchemaText);
+  EXPECT_THAT(migrated, HasSubstr("CREATE TABLE jobs"));
+  EXPECT_EQ(migrated, query_scalar(fresh, kSchemaText));
+}
+
+TEST_F(SqliteStoreTest, ReadonlyOpenOfVersion1ListsNoJobsAndLeavesTheFileAsItIs) {
+  std::filesystem::create_directories(db_path().parent_path());
+  raw_exec(db_path(), kVersion1File);
+  auto store = open_sqlite_store_readonly(db_path(), clock_, host_);
+  ASSERT_TRUE(store) << store.error().str();
+  auto& ro = **store;
+  EXPECT_EQ(ro.load().value().serial, 7);
+  auto jobs = ro.jobs().list();
+  ASSERT_TRUE(jobs) << jobs.error().str();
+  EXPECT_TRUE(jobs->empty());
+  auto nightly = ro.jobs().get("nightly");
+  ASSERT_TRUE(nightly) << nightly.error().str();
+  EXPECT_EQ(*nightly, std::nullopt);
+  EXPECT_FALSE(ro.jobs().put(JobRecord{"nightly", {}, {}, {}}));
+
+  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "1");
+  EXPECT_EQ(query_scalar(db_path(), kTableNames), "journal,lock,meta,resources,runs");
+
+  // Once a read-write open migrates the file, the same read-only store sees its jobs.
+  auto rw = open();
+  ASSERT_TRUE(rw->jobs().put(JobRecord{"nightly", {{"pipeline", "etl"}}, {}, {}}));
+  EXPECT_EQ(ro.jobs().list().value().size(), 1u);
+  EXPECT_EQ(ro.jobs().get("nightly").value()->definition, (nlohmann::json{{"pipeline", "etl"}}));
+}
+
+TEST_F(SqliteStoreTest, ReadonlyStoreReadsJobsButRefusesJobWrites) {
+  JobRecord nightly{"nightly", {{"pipeline", "etl"}}, {}, {}};
+  { ASSERT_TRUE(open()->jobs().put(nightly)); }
+  auto store = open_sqlite_store_readonly(db_path(), clock_, host_);
+  ASSERT_TRUE(store) << store.error().str();
+  JobRegistry& jobs = (*store)->jobs();
+  EXPECT_EQ(jobs.list().value().size(), 1u);
+  EXPECT_EQ(jobs.get("nightly").value()->definition, nightly.definition);
+
+  auto put = jobs.put(JobRecord{"hourly", {}, {}, {}});
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().items()[0].summary, "cannot write state " + db_path().string() +
+                                                " (put job hourly): it was opened "
+                                                "read-only");
+  auto removed = jobs.remove("nightly");
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().items()[0].summary, "cannot write state " + db_path().string() +
+                                                    " (remove job nightly): it was opened "
+                                                    "read-only");
+  EXPECT_EQ(jobs.list().value().size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, CorruptJobDefinitionIsReportedNamingTheJob) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store->jobs().put(JobRecord{"hourly", {{"pipeline", "a"}}, {}, {}}));
+    ASSERT_TRUE(store->jobs().put(JobRecord{"nightly", {{"pipeline", "b"}}, {}, {}}));
+  }
+  raw_exec(db_path(), "UPDATE jobs SET definition = '{not json' WHERE name = 'nightly'");
+  auto store = open();
+  auto got = store->jobs().get("nightly");
+  ASSERT_FALSE(got);
+  EXPECT_THAT(got.error().items()[0].summary,
+              HasSubstr("cannot read state " + db_path().string() +
+                        " (get job nightly): the state is corrupt: the definition of job "
+                        "nightly is not valid JSON"));
+  auto all = store->jobs().list();
+  ASSERT_FALSE(all);
+  EXPECT_THAT(all.error().items()[0].summary,
+              HasSubstr("(list jobs): the state is corrupt: the definition of job nightly is "
+                        "not valid JSON"));
+  // The other job still reads, and the corrupt one can be replaced or removed.
+  EXPECT_TRUE(store->jobs().get("hourly").value());
+  ASSERT_TRUE(store->jobs().put(JobRecord{"nightly", {{"pipeline", "c"}}, {}, {}}));
+  EXPECT_EQ(store->jobs().list().value().size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, JobsPersistAcrossReopen) {
+  nlohmann::json definition = {{"pipeline", "etl"}, {"schedule", {{"cron", "0 3 * * *"}}}};
+  {
+    auto store = open();
+    ASSERT_TRUE(store->jobs().put(JobRecord{"nightly", definition, {}, {}}));
+    ASSERT_TRUE(store->jobs().put(JobRecord{"gone", {}, {}, {}}));
+    ASSERT_TRUE(store->jobs().remove("gone"));
+  }
+  clock_.advance(std::chrono::seconds(60));
+  auto store = open();
+  auto all = store->jobs().list().value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "nightly");
+  EXPECT_EQ(all[0].definition, definition);
+  EXPECT_EQ(all[0].registered_at, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(all[0].updated_at, "2023-11-14T22:13:20Z");
+  ASSERT_TRUE(store->jobs().put(JobRecord{"nightly", {{"pipeline", "etl2"}}, {}, {}}));
+  auto again = store->jobs().get("nightly").value();
+  EXPECT_EQ(again->registered_at, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(again->updated_at, "2023-11-14T22:14:20Z");
 }
 
 // A process killed with SIGKILL keeps every commit it made; its unfinished intent stays

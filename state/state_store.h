@@ -9,6 +9,7 @@
 
 #include "config/resource.h"
 #include "config/result.h"
+#include "state/job_registry.h"
 
 namespace lakeinfra::state {
 
@@ -110,6 +111,11 @@ class StateStore {
   virtual Result<void> end_run(int64_t id, const RunRecord& summary) = 0;
   /// All history rows, oldest first.
   virtual Result<std::vector<RunRecord>> history() = 0;
+
+  /// The "local" job registry kept in the same database (pipeline jobs), owned by the store and
+  /// valid as long as it lives. On a store opened read-only, get and list work and put and
+  /// remove fail.
+  virtual JobRegistry& jobs() = 0;
 };
 
 }  // namespace lakeinfra::state

@@ -385,5 +385,164 @@ TYPED_TEST(StateStoreContract, ConcurrentPutsFromManyThreads) {
   EXPECT_EQ(s.resources.size(), static_cast<size_t>(kThreads * kPuts));
 }
 
+// The job registry (StateStore::jobs()).
+
+JobRecord job(const std::string& name, nlohmann::json definition = {{"pipeline", "etl"}}) {
+  JobRecord r;
+  r.name = name;
+  r.definition = std::move(definition);
+  return r;
+}
+
+std::vector<std::string> names_of(const std::vector<JobRecord>& jobs) {
+  std::vector<std::string> out;
+  for (const auto& j : jobs)
+    out.push_back(j.name);
+  return out;
+}
+
+TYPED_TEST(StateStoreContract, FreshStoreHasNoJobs) {
+  EXPECT_TRUE(this->store_->jobs().list().value().empty());
+  EXPECT_EQ(this->store_->jobs().get("nightly").value(), std::nullopt);
+}
+
+TYPED_TEST(StateStoreContract, JobsPutGetAndListByNameWithoutMovingTheSerial) {
+  JobRegistry& jobs = this->store_->jobs();
+  // Bytewise order: upper case before lower case, UTF-8 after ASCII.
+  for (const char* name : {"nightly", "Backfill", "élan", "adhoc", "hourly"}) {
+    ASSERT_TRUE(jobs.put(job(name, {{"pipeline", name}})));
+  }
+  EXPECT_THAT(names_of(jobs.list().value()),
+              ::testing::ElementsAre("Backfill", "adhoc", "hourly", "nightly", "élan"));
+
+  auto got = jobs.get("hourly").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "hourly");
+  EXPECT_EQ(got->definition, (nlohmann::json{{"pipeline", "hourly"}}));
+  EXPECT_EQ(got->registered_at, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(got->updated_at, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(jobs.get("Hourly").value(), std::nullopt);  // names are case-sensitive
+
+  EXPECT_EQ(this->load().serial, 0);  // jobs are not resources
+}
+
+TYPED_TEST(StateStoreContract, JobReplaceKeepsRegisteredAtAndMovesUpdatedAt) {
+  JobRegistry& jobs = this->store_->jobs();
+  ASSERT_TRUE(jobs.put(job("nightly", {{"commit", "aaa"}})));
+  this->clock_.advance(std::chrono::seconds(90));
+  JobRecord second = job("nightly", {{"commit", "bbb"}});
+  second.registered_at = "1999-01-01T00:00:00Z";  // the registry's to set, not the caller's
+  second.updated_at = "1999-01-01T00:00:00Z";
+  ASSERT_TRUE(jobs.put(second));
+
+  auto all = jobs.list().value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].definition, (nlohmann::json{{"commit", "bbb"}}));
+  EXPECT_EQ(all[0].registered_at, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(all[0].updated_at, "2023-11-14T22:14:50Z");
+}
+
+TYPED_TEST(StateStoreContract, JobRemoveAndRemoveOfAbsent) {
+  JobRegistry& jobs = this->store_->jobs();
+  ASSERT_TRUE(jobs.put(job("nightly")));
+  ASSERT_TRUE(jobs.put(job("hourly")));
+  ASSERT_TRUE(jobs.remove("nightly"));
+  EXPECT_EQ(jobs.get("nightly").value(), std::nullopt);
+  EXPECT_THAT(names_of(jobs.list().value()), ::testing::ElementsAre("hourly"));
+
+  EXPECT_TRUE(jobs.remove("nightly"));  // already gone
+  EXPECT_TRUE(jobs.remove("never-registered"));
+  EXPECT_THAT(names_of(jobs.list().value()), ::testing::ElementsAre("hourly"));
+
+  // A job registered again after removal is a new registration.
+  this->clock_.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(jobs.put(job("nightly")));
+  EXPECT_EQ(jobs.get("nightly").value()->registered_at, "2023-11-14T22:13:21Z");
+}
+
+TYPED_TEST(StateStoreContract, JobDefinitionRoundTripsNestedJsonAndUnicode) {
+  nlohmann::json definition = {
+      {"pipeline", "ingest-zürich"},
+      {"repo", "https://git.example.com/データ/lake.git"},
+      {"schedule", {{"cron", "0 3 * * *"}, {"timezone", "Europe/Zürich"}}},
+      {"activities",
+       {{{"name", "extract 🚀"}, {"depends_on", nlohmann::json::array()}, {"retries", 3}},
+        {{"name", "load"}, {"depends_on", {"extract 🚀"}}, {"timeout_s", 0.25}}}},
+      {"artifacts",
+       {{"main.py",
+         {{"location", "/lake/artifacts/ab/main.py"}, {"sha256", std::string(64, 'a')}}}}},
+      {"escapes", "quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0') + "."},
+      {"numbers", {-42, 18446744073709551615ull, 1e-300, 0}},
+      {"flags", {{"on", true}, {"off", false}, {"none", nullptr}}},
+      {"empty", nlohmann::json::object()},
+  };
+  JobRegistry& jobs = this->store_->jobs();
+  ASSERT_TRUE(jobs.put(job("ingest-zürich", definition)));
+  auto got = jobs.get("ingest-zürich").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->definition, definition);
+  EXPECT_EQ(got->definition.dump(), definition.dump());
+  auto all = jobs.list().value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "ingest-zürich");
+  EXPECT_EQ(all[0].definition, definition);
+}
+
+TYPED_TEST(StateStoreContract, JobPutRefusesNoNameAndUnsavableDefinition) {
+  JobRegistry& jobs = this->store_->jobs();
+  auto unnamed = jobs.put(job(""));
+  ASSERT_FALSE(unnamed);
+  EXPECT_THAT(unnamed.error().items()[0].summary, HasSubstr("(put job ): the job has no name"));
+
+  auto bad = jobs.put(job("nightly", {{"repo", std::string("\xff\xfe")}}));
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().items()[0].summary,
+              HasSubstr("(put job nightly): the definition of job nightly cannot be saved as "
+                        "JSON"));
+  EXPECT_TRUE(jobs.list().value().empty());
+}
+
+// The executor registers jobs from worker threads while other workers commit resources.
+TYPED_TEST(StateStoreContract, ConcurrentJobPutsAlongsideResourceCommits) {
+  constexpr int kThreads = 8, kRounds = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      JobRegistry& jobs = this->store_->jobs();
+      for (int i = 0; i < kRounds; ++i) {
+        std::string name = "job.t" + std::to_string(t) + "_" + std::to_string(i);
+        if (!jobs.put(job(name, {{"t", t}, {"i", i}})))
+          ++failures;
+        if (!jobs.put(job("shared", {{"t", t}})))  // every thread replaces the same row
+          ++failures;
+        if (!this->store_->put(
+                this->record("zone.t" + std::to_string(t) + "_" + std::to_string(i))))
+          ++failures;
+        if (i % 2 == 1 && !jobs.remove(name))
+          ++failures;
+        if (!jobs.list())
+          ++failures;
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<JobRecord> all = this->store_->jobs().list().value();
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kRounds / 2 + 1));
+  for (const JobRecord& j : all) {
+    if (j.name == "shared")
+      continue;
+    int i = j.definition.at("i").get<int>();
+    EXPECT_EQ(i % 2, 0) << j.name;
+    EXPECT_EQ(j.name,
+              "job.t" + std::to_string(j.definition.at("t").get<int>()) + "_" + std::to_string(i));
+  }
+  Snapshot s = this->load();
+  EXPECT_EQ(s.serial, kThreads * kRounds);
+  EXPECT_EQ(s.resources.size(), static_cast<size_t>(kThreads * kRounds));
+}
+
 }  // namespace
 }  // namespace lakeinfra::state

@@ -1,5 +1,8 @@
 #include "providers/local/local_provider.h"
 
+#include "config/digest.h"
+#include "providers/artifact.h"
+
 #include <exception>
 #include <optional>
 #include <string>
@@ -66,17 +69,26 @@ auto guarded(std::string_view op, const std::string& provider_id, Body body) -> 
   }
 }
 
-/// Number of path components a provider_id of `type` has, or 0 for an unmanaged type.
+/// Number of path components a provider_id of `type` has (at least, for artifacts: the
+/// container's two and a path below it), or 0 for an unmanaged type.
 size_t components_for(const std::string& type) {
   if (type == config::kZoneType)
     return 1;
   if (type == config::kContainerType)
     return 2;
+  if (type == config::kArtifactType)
+    return 3;
   return 0;
 }
 
-bool safe_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+bool is_artifact(const std::string& type) {
+  return type == config::kArtifactType;
+}
+
+/// Zone and container names are lowercase; artifact file names may use capitals too.
+bool safe_char(char c, bool artifact) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+         (artifact && ((c >= 'A' && c <= 'Z') || c == '+' || c == '=' || c == '@' || c == ','));
 }
 
 /// Splits and checks a provider_id: exactly the right number of components, each a plain name.
@@ -102,7 +114,7 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
       break;
     start = slash + 1;
   }
-  if (parts.size() != want) {
+  if (is_artifact(type) ? parts.size() < want : parts.size() != want) {
     return failure(FailureKind::kInvalid, prefix + "a " + type + " id has " + std::to_string(want) +
                                               " path component" + (want == 1 ? "" : "s") +
                                               ", not " + std::to_string(parts.size()));
@@ -115,9 +127,10 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
                      prefix + "path component \"" + part + "\" is not allowed");
     }
     for (char c : part) {
-      if (!safe_char(c)) {
-        return failure(FailureKind::kInvalid, prefix + "path component \"" + part +
-                                                  "\" has characters outside [a-z0-9-._]");
+      if (!safe_char(c, is_artifact(type))) {
+        return failure(FailureKind::kInvalid,
+                       prefix + "path component \"" + part + "\" has characters outside " +
+                           (is_artifact(type) ? "[A-Za-z0-9-._+=@,]" : "[a-z0-9-._]"));
       }
     }
   }
@@ -153,6 +166,8 @@ class LocalProvider : public Provider {
       auto dir = resolve(type, provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
+      if (is_artifact(type))
+        return read_artifact(*dir);
       auto info = stat_dir(type, *dir);
       if (!info)
         return tl::unexpected(info.error());
@@ -174,9 +189,11 @@ class LocalProvider : public Provider {
     });
   }
 
-  ProviderResult<uint64_t> count_data(const std::string& type,
-                                      const std::string& provider_id) override {
+  ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
+                                      const std::set<std::string>& excluding) override {
     return guarded("count", provider_id, [&]() -> ProviderResult<uint64_t> {
+      if (is_artifact(type))
+        return uint64_t{0};  // an artifact is lakeinfra's own file, not zone data
       auto dir = resolve(type, provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -185,7 +202,7 @@ class LocalProvider : public Provider {
         return tl::unexpected(info.error());
       if (!*info)
         return uint64_t{0};
-      return count_below(*dir);
+      return count_below(*dir, provider_id, excluding);
     });
   }
 
@@ -194,6 +211,8 @@ class LocalProvider : public Provider {
       auto dir = resolve(desired.type, desired.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
+      if (is_artifact(desired.type))
+        return upload_artifact(desired, *dir);
       if (auto made = fs_.make_directories(root_); !made) {
         return failure("mkdir", root_, made.error());
       }
@@ -229,6 +248,8 @@ class LocalProvider : public Provider {
       auto dir = resolve(desired.type, desired.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
+      if (is_artifact(desired.type))
+        return upload_artifact(desired, *dir);
       auto info = stat_dir(desired.type, *dir);
       if (!info)
         return tl::unexpected(info.error());
@@ -248,6 +269,8 @@ class LocalProvider : public Provider {
       auto dir = resolve(prior.type, prior.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
+      if (is_artifact(prior.type))
+        return remove_artifact(prior, *dir);
       auto info = stat_dir(prior.type, *dir);
       if (!info)
         return tl::unexpected(info.error());
@@ -271,6 +294,19 @@ class LocalProvider : public Provider {
       }
       return remove_data_free(*dir);
     });
+  }
+
+  ProviderResult<std::string> download(const std::string& type,
+                                       const std::string& provider_id) override {
+    if (!is_artifact(type))
+      return Provider::download(type, provider_id);
+    auto path = resolve(type, provider_id);
+    if (!path)
+      return tl::unexpected(path.error());
+    auto content = fs_.read_file(*path);
+    if (!content)
+      return failure("read", *path, content.error());
+    return std::move(*content);
   }
 
  private:
@@ -358,6 +394,102 @@ class LocalProvider : public Provider {
       return failure("write", path, written.error());
     }
     return {};
+  }
+
+  /// An artifact file: its SHA-256 and size, or nullopt when it is missing.
+  ProviderResult<std::optional<Observed>> read_artifact(const fs::path& path) {
+    auto info = fs_.stat(path);
+    if (!info)
+      return failure("stat", path, info.error());
+    if (!info->exists)
+      return std::optional<Observed>();
+    if (info->is_directory || info->is_symlink) {
+      return failure(FailureKind::kConflict,
+                     "artifact path " + path.string() + " exists and is not a regular file");
+    }
+    auto content = fs_.read_file(path);
+    if (!content)
+      return failure("read", path, content.error());
+    Observed observed;
+    observed.attributes["sha256"] = config::sha256_hex(*content);
+    observed.attributes["size"] = content->size();
+    return std::optional<Observed>(std::move(observed));
+  }
+
+  /// Copies the artifact's source (checked against its planned SHA-256) into place atomically.
+  /// The container directory must exist; the folders below it are made.
+  ProviderResult<Attributes> upload_artifact(const config::DesiredResource& desired,
+                                             const fs::path& path) {
+    auto content = read_artifact_source(fs_, desired);
+    if (!content)
+      return tl::unexpected(content.error());
+    auto parts = parse_id(desired.type, desired.provider_id);
+    fs::path container = root_ / (*parts)[0] / (*parts)[1];
+    auto container_info = stat_dir(config::kContainerType, container);
+    if (!container_info)
+      return tl::unexpected(container_info.error());
+    if (!*container_info) {
+      return failure(FailureKind::kNotFound,
+                     "container directory " + container.string() + " does not exist");
+    }
+    if (auto made = fs_.make_directories(path.parent_path()); !made)
+      return failure("mkdir", path.parent_path(), made.error());
+    if (auto again = resolve(desired.type, desired.provider_id); !again)  // no symlink raced in
+      return tl::unexpected(again.error());
+    if (auto written = fs_.write_file_atomic(path, *content, 0644); !written)
+      return failure("write", path, written.error());
+    return desired.attributes;
+  }
+
+  /// Deletes an artifact file and the folders it leaves empty, up to its container.
+  ProviderResult<void> remove_artifact(const config::ResourceRecord& prior, const fs::path& path) {
+    auto info = fs_.stat(path);
+    if (!info)
+      return failure("stat", path, info.error());
+    if (!info->exists)
+      return {};
+    if (info->is_directory) {
+      return failure(FailureKind::kConflict,
+                     "artifact path " + path.string() + " is a directory; refusing to delete it");
+    }
+    if (auto removed = fs_.remove(path); !removed)
+      return failure("remove", path, removed.error());
+    auto parts = parse_id(prior.type, prior.provider_id);
+    fs::path container = root_ / (*parts)[0] / (*parts)[1];
+    for (fs::path dir = path.parent_path(); dir != container && dir.has_relative_path();
+         dir = dir.parent_path()) {
+      if (!fs_.remove(dir))
+        break;  // not empty (other artifacts, or data): leave it
+    }
+    return {};
+  }
+
+  /// Files and symlinks anywhere below `dir` (whose provider id is `id`), not counting markers
+  /// nor the ids in `excluding`. Symlinks are not followed.
+  ProviderResult<uint64_t> count_below(const fs::path& dir, const std::string& id,
+                                       const std::set<std::string>& excluding) {
+    auto names = fs_.list_directory(dir);
+    if (!names)
+      return failure("list", dir, names.error());
+    uint64_t count = 0;
+    for (const auto& name : *names) {
+      fs::path path = dir / name;
+      auto info = fs_.stat(path);
+      if (!info)
+        return failure("stat", path, info.error());
+      if (!info->exists)
+        continue;  // Removed since the listing.
+      std::string child = id + "/" + name;
+      if (info->is_directory && !info->is_symlink) {
+        auto below = count_below(path, child, excluding);
+        if (!below)
+          return below;
+        count += *below;
+      } else if (!is_marker_name(name) && !excluding.count(child)) {
+        ++count;
+      }
+    }
+    return count;
   }
 
   /// Files and symlinks anywhere below `dir`, not counting markers. Symlinks are not followed.

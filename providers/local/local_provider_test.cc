@@ -43,7 +43,8 @@ class ScopedTempDir {
 /// RealFileSystem that fails chosen (operation, path) calls with a chosen error.
 class FaultyFileSystem : public config::FileSystem {
  public:
-  /// `op` is one of read, write, stat, mkdir, mkdirs, list, remove, remove_all.
+  /// `op` is one of read, write, stat, mkdir, mkdirs, list, remove, remove_all, symlink,
+  /// readlink.
   void fail(const std::string& op, const fs::path& path, std::errc error) {
     std::lock_guard lock(mutex_);
     failures_[{op, path.string()}] = std::make_error_code(error);
@@ -89,6 +90,16 @@ class FaultyFileSystem : public config::FileSystem {
     if (auto ec = check("remove_all", path))
       return tl::unexpected(ec);
     return real_.remove_all(path);
+  }
+  config::FsResult<void> create_symlink(const fs::path& target, const fs::path& link) override {
+    if (auto ec = check("symlink", link))
+      return tl::unexpected(ec);
+    return real_.create_symlink(target, link);
+  }
+  config::FsResult<fs::path> read_symlink(const fs::path& link) override {
+    if (auto ec = check("readlink", link))
+      return tl::unexpected(ec);
+    return real_.read_symlink(link);
   }
 
  private:
@@ -217,7 +228,7 @@ TEST_F(LocalProviderTest, ReadReportsTierAndNoEntries) {
     ASSERT_TRUE(observed) << observed.error().message;
     ASSERT_TRUE(observed->has_value()) << id;
     EXPECT_EQ((*observed)->attributes, Attributes({{"tier", "sensitive"}}));
-    EXPECT_EQ(provider_->count_data(type, id), uint64_t{0});
+    EXPECT_EQ(provider_->count_data(type, id, {}), uint64_t{0});
     EXPECT_FALSE((*observed)->unmanaged);
   }
 }
@@ -228,10 +239,10 @@ TEST_F(LocalProviderTest, DataEntriesCountFilesAnywhereBelow) {
   write_text(container_dir() / "day=1" / "b.csv", "2\n");
   fs::create_directories(container_dir() / "empty" / "deeper");
 
-  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{2});
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw", {}), uint64_t{2});
   // The container's marker is not data.
-  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{2});
-  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-absent"), uint64_t{0});
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze", {}), uint64_t{2});
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-absent", {}), uint64_t{0});
 }
 
 TEST_F(LocalProviderTest, SymlinksInsideCountAsEntriesAndAreNotFollowed) {
@@ -241,7 +252,7 @@ TEST_F(LocalProviderTest, SymlinksInsideCountAsEntriesAndAreNotFollowed) {
   write_text(outside / "y.csv", "y");
   fs::create_directory_symlink(outside, container_dir() / "link");
 
-  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{1});
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw", {}), uint64_t{1});
 
   ASSERT_TRUE(provider_->remove(record(container()), /*force=*/true));
   EXPECT_FALSE(fs::exists(container_dir()));
@@ -309,7 +320,7 @@ TEST_F(LocalProviderTest, RemoveOfMissingObjectSucceeds) {
 TEST_F(LocalProviderTest, LeftoverMarkerTempFileIsNotData) {
   create_zone_and_container();
   write_text(container_dir() / (std::string(kLocalMarkerFile) + ".tmp-123"), "{");
-  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw"), uint64_t{0});
+  EXPECT_EQ(provider_->count_data("container", "healthetl-dev01-bronze/raw", {}), uint64_t{0});
   EXPECT_TRUE(provider_->remove(record(container()), false));
   EXPECT_FALSE(fs::exists(container_dir()));
 }
@@ -326,7 +337,7 @@ TEST_F(LocalProviderTest, CreateAdoptsExistingDirectoryWithoutDeletingFiles) {
   auto observed = provider_->read("zone", "healthetl-dev01-bronze");
   ASSERT_TRUE(observed && observed->has_value());
   EXPECT_FALSE((*observed)->unmanaged);
-  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{1});
+  EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze", {}), uint64_t{1});
 }
 
 TEST_F(LocalProviderTest, ContainerWithoutZoneIsNotFound) {
@@ -392,7 +403,7 @@ TEST_F(LocalProviderTest, DirectoryWithoutValidMarkerIsUnmanaged) {
     ASSERT_TRUE(observed->has_value());
     EXPECT_TRUE((*observed)->unmanaged) << marker;
     EXPECT_EQ((*observed)->attributes, Attributes::object()) << marker;
-    EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze"), uint64_t{1}) << marker;
+    EXPECT_EQ(provider_->count_data("zone", "healthetl-dev01-bronze", {}), uint64_t{1}) << marker;
   }
 }
 
@@ -543,7 +554,7 @@ TEST_F(LocalProviderTest, ListAndRemoveFailuresAreReported) {
   fs_.fail("list", container_dir(), std::errc::permission_denied);
   // read() does not list the directory (it never walks data); counting does.
   EXPECT_TRUE(provider_->read("container", "healthetl-dev01-bronze/raw"));
-  auto count = provider_->count_data("container", "healthetl-dev01-bronze/raw");
+  auto count = provider_->count_data("container", "healthetl-dev01-bronze/raw", {});
   ASSERT_FALSE(count);
   EXPECT_EQ(count.error().kind, FailureKind::kAuth);
   EXPECT_EQ(count.error().message, "list " + container_dir().string() + ": Permission denied");

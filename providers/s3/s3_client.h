@@ -114,8 +114,13 @@ class S3Client {
   S3Result<void> put_bucket_versioning(const std::string& bucket, Versioning versioning);
 
   /// Writes an object; `content_type` empty sends none (S3 stores binary/octet-stream).
+  /// `metadata` is sent as x-amz-meta-NAME headers (names lowercase).
   S3Result<PutObjectResult> put_object(const std::string& bucket, const std::string& key,
-                                       std::string body, const std::string& content_type = {});
+                                       std::string body, const std::string& content_type = {},
+                                       const Tags& metadata = {});
+  /// The object's bytes, or nullopt when it (or the bucket) does not exist.
+  S3Result<std::optional<std::string>> get_object(const std::string& bucket,
+                                                  const std::string& key);
   /// The object's metadata, or nullopt when it (or that version, or the bucket) does not exist.
   S3Result<std::optional<ObjectInfo>> head_object(const std::string& bucket, const std::string& key,
                                                   const std::string& version_id = {});

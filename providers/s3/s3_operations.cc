@@ -203,13 +203,16 @@ S3Result<void> S3Client::put_bucket_versioning(const std::string& bucket, Versio
 }
 
 S3Result<PutObjectResult> S3Client::put_object(const std::string& bucket, const std::string& key,
-                                               std::string body, const std::string& content_type) {
+                                               std::string body, const std::string& content_type,
+                                               const Tags& metadata) {
   return guarded("PutObject", bucket, [&]() -> S3Result<PutObjectResult> {
     CallRequest r = make("PutObject", "PUT", bucket, key);
     if (key.empty())
       return tl::unexpected(failure(S3FailureKind::kInvalid, r, "the object key is empty"));
     if (!content_type.empty())
       r.headers.emplace_back("Content-Type", content_type);
+    for (const auto& [name, value] : metadata)
+      r.headers.emplace_back("x-amz-meta-" + name, value);
     r.body = std::move(body);
     auto response = call(r);
     if (!response)
@@ -231,11 +234,33 @@ S3Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& buc
       return std::nullopt;
     if (!response)
       return tl::unexpected(response.error());
-    return ObjectInfo{.size = to_size(response->header("content-length")),
-                      .etag = response->header("etag"),
-                      .content_type = response->header("content-type"),
-                      .last_modified = response->header("last-modified"),
-                      .version_id = response->header("x-amz-version-id")};
+    ObjectInfo info{.size = to_size(response->header("content-length")),
+                    .etag = response->header("etag"),
+                    .content_type = response->header("content-type"),
+                    .last_modified = response->header("last-modified"),
+                    .version_id = response->header("x-amz-version-id"),
+                    .metadata = {}};
+    const std::string prefix = "x-amz-meta-";
+    for (const auto& [name, value] : response->headers) {
+      if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0)
+        info.metadata[name.substr(prefix.size())] = value;
+    }
+    return info;
+  });
+}
+
+S3Result<std::optional<std::string>> S3Client::get_object(const std::string& bucket,
+                                                          const std::string& key) {
+  return guarded("GetObject", bucket, [&]() -> S3Result<std::optional<std::string>> {
+    CallRequest r = make("GetObject", "GET", bucket, key);
+    if (key.empty())
+      return tl::unexpected(failure(S3FailureKind::kInvalid, r, "the object key is empty"));
+    auto response = call(r);
+    if (is_status(response, 404))
+      return std::nullopt;
+    if (!response)
+      return tl::unexpected(response.error());
+    return std::optional<std::string>(std::move(response->body));
   });
 }
 

@@ -2,10 +2,15 @@
 
 #include <functional>
 
+#include "providers/artifact.h"
+
 namespace lakeinfra::providers::s3 {
 namespace {
 
 using config::Attributes;
+
+/// Object metadata (x-amz-meta-sha256) holding an artifact's SHA-256.
+constexpr const char* kSha256Metadata = "sha256";
 
 Failure to_failure(const S3Failure& f) {
   return Failure{failure_kind_of(f.kind), f.str(), {}};
@@ -19,10 +24,11 @@ tl::unexpected<Failure> failed(FailureKind kind, std::string message) {
   return tl::unexpected(Failure{kind, std::move(message), {}});
 }
 
-/// "bucket/name" → {bucket, name}; a zone id has no '/'.
+/// "bucket/name" → {bucket, name}; a zone id has no '/'. An artifact's id is "bucket/key".
 struct Id {
   std::string bucket;
   std::string container;  ///< Empty for a zone.
+  std::string key;        ///< Artifacts only: the object key.
   std::string marker() const { return container + "/"; }
 };
 
@@ -31,14 +37,23 @@ ProviderResult<Id> parse_id(const std::string& type, const std::string& provider
   if (type == config::kZoneType) {
     if (provider_id.empty() || slash != std::string::npos)
       return failed(FailureKind::kInvalid, "invalid bucket id \"" + provider_id + "\"");
-    return Id{provider_id, {}};
+    return Id{provider_id, {}, {}};
   }
   if (type == config::kContainerType) {
     if (slash == std::string::npos || slash == 0 || slash + 1 == provider_id.size() ||
         provider_id.find('/', slash + 1) != std::string::npos) {
       return failed(FailureKind::kInvalid, "invalid container id \"" + provider_id + "\"");
     }
-    return Id{provider_id.substr(0, slash), provider_id.substr(slash + 1)};
+    return Id{provider_id.substr(0, slash), provider_id.substr(slash + 1), {}};
+  }
+  if (type == config::kArtifactType) {
+    size_t second = slash == std::string::npos ? slash : provider_id.find('/', slash + 1);
+    if (slash == 0 || second == std::string::npos || second == slash + 1 ||
+        provider_id.back() == '/' || provider_id.find("//") != std::string::npos) {
+      return failed(FailureKind::kInvalid, "invalid artifact id \"" + provider_id + "\"");
+    }
+    return Id{provider_id.substr(0, slash), provider_id.substr(slash + 1, second - slash - 1),
+              provider_id.substr(slash + 1)};
   }
   return failed(FailureKind::kInvalid, "the s3 provider does not manage \"" + type + "\"");
 }
@@ -50,12 +65,14 @@ bool is_marker(const std::string& key, uint64_t size) {
 
 class S3Provider : public Provider {
  public:
-  S3Provider(std::unique_ptr<http::Client> http, std::unique_ptr<S3Client> client)
-      : http_(std::move(http)), client_(std::move(client)) {}
+  S3Provider(std::unique_ptr<http::Client> http, std::unique_ptr<S3Client> client,
+             config::FileSystem& fs)
+      : http_(std::move(http)), client_(std::move(client)), fs_(fs) {}
 
   std::string kind() const override { return "s3"; }
   bool manages(const std::string& type) const override {
-    return type == config::kZoneType || type == config::kContainerType;
+    return type == config::kZoneType || type == config::kContainerType ||
+           type == config::kArtifactType;
   }
   std::string describe(const std::string& type, const std::string& provider_id) const override {
     return "s3://" + provider_id + (type == config::kContainerType ? "/" : "");
@@ -69,6 +86,18 @@ class S3Provider : public Provider {
     auto id = parse_id(type, provider_id);
     if (!id)
       return tl::unexpected(id.error());
+    if (type == config::kArtifactType) {
+      auto head = client_->head_object(id->bucket, id->key);
+      if (!head)
+        return failed(head.error());
+      if (!*head)
+        return std::optional<Observed>();
+      Observed observed;
+      auto sha = (*head)->metadata.find(kSha256Metadata);
+      observed.attributes["sha256"] = sha == (*head)->metadata.end() ? "" : sha->second;
+      observed.attributes["size"] = (*head)->size;
+      return std::optional<Observed>(std::move(observed));
+    }
     if (type == config::kContainerType) {
       auto head = client_->head_object(id->bucket, id->marker());
       if (!head)
@@ -100,14 +129,17 @@ class S3Provider : public Provider {
     return std::optional<Observed>(std::move(observed));
   }
 
-  ProviderResult<uint64_t> count_data(const std::string& type,
-                                      const std::string& provider_id) override {
+  ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
+                                      const std::set<std::string>& excluding) override {
     auto id = parse_id(type, provider_id);
     if (!id)
       return tl::unexpected(id.error());
+    if (type == config::kArtifactType)
+      return uint64_t{0};  // an artifact is lakeinfra's own object, not zone data
     uint64_t count = 0;
     auto r = for_each_version(*id, [&](const ObjectVersion& v) {
-      if (!v.delete_marker && !is_marker(v.key, v.size))
+      if (!v.delete_marker && !is_marker(v.key, v.size) &&
+          !excluding.count(id->bucket + "/" + v.key))
         ++count;
     });
     if (!r)
@@ -119,6 +151,8 @@ class S3Provider : public Provider {
     auto id = parse_id(desired.type, desired.provider_id);
     if (!id)
       return tl::unexpected(id.error());
+    if (desired.type == config::kArtifactType)
+      return upload_artifact(*id, desired);
     if (desired.type == config::kContainerType) {
       auto put = client_->put_object(id->bucket, id->marker(), "");
       if (!put)
@@ -136,6 +170,8 @@ class S3Provider : public Provider {
     auto id = parse_id(desired.type, desired.provider_id);
     if (!id)
       return tl::unexpected(id.error());
+    if (desired.type == config::kArtifactType)
+      return upload_artifact(*id, desired);
     if (desired.type == config::kContainerType) {
       auto put = client_->put_object(id->bucket, id->marker(), "");
       if (!put)
@@ -149,6 +185,8 @@ class S3Provider : public Provider {
     auto id = parse_id(prior.type, prior.provider_id);
     if (!id)
       return tl::unexpected(id.error());
+    if (prior.type == config::kArtifactType)
+      return remove_artifact(*id);
     if (prior.type == config::kZoneType) {
       auto exists = client_->head_bucket(id->bucket);
       if (!exists)
@@ -198,13 +236,72 @@ class S3Provider : public Provider {
     return {};
   }
 
+  ProviderResult<std::string> download(const std::string& type,
+                                       const std::string& provider_id) override {
+    if (type != config::kArtifactType)
+      return Provider::download(type, provider_id);
+    auto id = parse_id(type, provider_id);
+    if (!id)
+      return tl::unexpected(id.error());
+    auto body = client_->get_object(id->bucket, id->key);
+    if (!body)
+      return failed(body.error());
+    if (!*body)
+      return failed(FailureKind::kNotFound, describe(type, provider_id) + " does not exist");
+    return std::move(**body);
+  }
+
  private:
+  /// Uploads the artifact's source (checked against its planned SHA-256), recording the hash in
+  /// the object's metadata so refresh can compare it without downloading.
+  ProviderResult<Attributes> upload_artifact(const Id& id, const config::DesiredResource& desired) {
+    auto content = read_artifact_source(fs_, desired);
+    if (!content)
+      return tl::unexpected(content.error());
+    auto marker = client_->head_object(id.bucket, id.marker());
+    if (!marker)
+      return failed(marker.error());
+    if (!*marker) {
+      return failed(FailureKind::kNotFound,
+                    "container " +
+                        describe(config::kContainerType, id.bucket + "/" + id.container) +
+                        " does not exist");
+    }
+    Tags metadata;
+    metadata[kSha256Metadata] = desired.attributes.value("sha256", std::string());
+    auto put = client_->put_object(id.bucket, id.key, std::move(*content),
+                                   "application/octet-stream", metadata);
+    if (!put)
+      return failed(put.error());
+    return desired.attributes;
+  }
+
+  /// Deletes every version of an artifact's key (it is lakeinfra's object, old versions too),
+  /// so a versioned bucket keeps no trace that would count as data.
+  ProviderResult<void> remove_artifact(const Id& id) {
+    std::vector<ObjectId> doomed;
+    auto listed = for_each_version(id, [&](const ObjectVersion& v) {
+      if (v.key == id.key)
+        doomed.push_back({v.key, v.version_id});
+    });
+    if (!listed)
+      return tl::unexpected(listed.error());
+    for (const auto& object : doomed) {
+      auto deleted = client_->delete_object(id.bucket, object.key, object.version_id);
+      if (!deleted && deleted.error().kind != S3FailureKind::kNotFound)
+        return failed(deleted.error());
+    }
+    return {};
+  }
+
   /// Calls `f` for every version and delete marker of the zone's bucket, or of the container's
   /// prefix. A missing bucket has none.
   ProviderResult<void> for_each_version(const Id& id,
                                         const std::function<void(const ObjectVersion&)>& f) {
     ListVersionsRequest request;
-    if (!id.container.empty())
+    if (!id.key.empty())
+      request.prefix = id.key;
+    else if (!id.container.empty())
       request.prefix = id.marker();
     while (true) {
       auto page = client_->list_object_versions(id.bucket, request);
@@ -262,6 +359,7 @@ class S3Provider : public Provider {
 
   std::unique_ptr<http::Client> http_;  // declared first: destroyed after the client
   std::unique_ptr<S3Client> client_;
+  config::FileSystem& fs_;  ///< For artifact sources.
 };
 
 }  // namespace
@@ -285,8 +383,9 @@ FailureKind failure_kind_of(S3FailureKind kind) {
 }
 
 std::unique_ptr<Provider> make_s3_provider(std::unique_ptr<http::Client> http,
-                                           std::unique_ptr<S3Client> client) {
-  return std::make_unique<S3Provider>(std::move(http), std::move(client));
+                                           std::unique_ptr<S3Client> client,
+                                           config::FileSystem& fs) {
+  return std::make_unique<S3Provider>(std::move(http), std::move(client), fs);
 }
 
 }  // namespace lakeinfra::providers::s3

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "config/filesystem.h"
 #include "providers/provider.h"
 #include "providers/s3/s3_client.h"
 
@@ -24,10 +25,15 @@ inline constexpr const char* kTagManagedBy = "lakeinfra:managed-by";
 /// versioned bucket whose objects were deleted still counts its old versions as data.
 /// Deleting without force refuses data (kConflict) and removes only lakeinfra's own markers
 /// (every version of them); with force it deletes every version and delete marker first.
+/// An artifact (provider_id "BUCKET/KEY", KEY = "CONTAINER/pipelines/NAME/artifacts/FILE") is an
+/// object uploaded from the resource's source file with its SHA-256 in x-amz-meta-sha256 (read
+/// back by refresh); deleting it deletes every version of its key. Artifacts count as no data.
 /// `http` (may be null when the caller keeps it alive) is the client `client` sends through;
-/// the provider owns both and destroys the S3 client first.
+/// the provider owns both and destroys the S3 client first. `fs` reads artifact sources and
+/// must outlive the provider.
 std::unique_ptr<Provider> make_s3_provider(std::unique_ptr<http::Client> http,
-                                           std::unique_ptr<S3Client> client);
+                                           std::unique_ptr<S3Client> client,
+                                           config::FileSystem& fs);
 
 /// The failure kind a provider reports for an S3 failure.
 FailureKind failure_kind_of(S3FailureKind kind);

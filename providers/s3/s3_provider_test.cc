@@ -17,7 +17,7 @@ class S3ProviderTest : public ::testing::Test {
     config.retry.max_attempts = 1;
     auto client = S3Client::create(http_, {"AKID", "SECRET", ""}, config, clock_);
     EXPECT_TRUE(client.has_value());
-    provider_ = make_s3_provider(nullptr, std::move(*client));
+    provider_ = make_s3_provider(nullptr, std::move(*client), fs_);
   }
   /// Answers ListObjectVersions with these (key, size, delete marker) entries.
   static std::string versions_xml(
@@ -41,6 +41,7 @@ class S3ProviderTest : public ::testing::Test {
   }
 
   config::ManualClock clock_;
+  config::RealFileSystem fs_;
   FakeClient http_;
   std::unique_ptr<Provider> provider_;
 };
@@ -56,7 +57,7 @@ TEST_F(S3ProviderTest, DataCountSkipsMarkersAndDeleteMarkers) {
                                                      {"raw/b.csv", 0, true},
                                                      {"landing/", 0, false},
                                                      {"raw/old.csv", 5, false}})));
-  auto n = provider_->count_data("zone", "lake-dev-bronze");
+  auto n = provider_->count_data("zone", "lake-dev-bronze", {});
   ASSERT_TRUE(n.has_value()) << n.error().message;
   EXPECT_EQ(*n, 2u);
   ASSERT_EQ(http_.requests().size(), 1u);

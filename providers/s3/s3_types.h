@@ -47,6 +47,8 @@ struct ObjectInfo {
   std::string content_type;
   std::string last_modified;  ///< As sent (an HTTP date).
   std::string version_id;
+  /// User metadata (x-amz-meta-NAME headers), by NAME lowercased.
+  std::map<std::string, std::string> metadata;
 };
 
 struct DeleteObjectResult {
