@@ -48,7 +48,16 @@ std::string value_text(const config::Attributes& v) {
     return "null";
   if (v.is_string())
     return "\"" + v.get<std::string>() + "\"";
-  return v.dump();
+  std::string text = v.dump();
+  // Long lists and objects (a job's activities) are summarised; `jobs show` and `show --json`
+  // print them whole.
+  if (text.size() > 100 && (v.is_array() || v.is_object())) {
+    size_t n = v.size();
+    return std::string(v.is_array() ? "[" : "{") + std::to_string(n) +
+           (v.is_array() ? (n == 1 ? " item" : " items") : (n == 1 ? " key" : " keys")) +
+           (v.is_array() ? "]" : "}");
+  }
+  return text;
 }
 
 std::string Renderer::paint(const char* code, const std::string& s) const {
@@ -145,6 +154,16 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
     for (const auto& r : c.reasons)
       line("  # (" + r + ")");
   }
+  if (c.type == config::kPipelineType && c.desired) {
+    // "ref v1.2.0 → 1a2b3c4": which commit the pipeline's ref resolved to.
+    const auto& a = c.desired->attributes;
+    std::string commit = a.value("commit", std::string()).substr(0, 7);
+    std::string before = c.prior ? c.prior->attributes.value("commit", std::string()) : "";
+    std::string line_text = "  # (ref " + a.value("ref", std::string()) + " → " + commit;
+    if (!before.empty() && before.substr(0, 7) != commit)
+      line_text += ", was " + before.substr(0, 7);
+    line(line_text + ")");
+  }
   line(symbol + " " + c.type + " \"" + name_of(c.address) + "\" {");
 
   config::Attributes before = c.before_json();
@@ -181,7 +200,10 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
     } else if (c.action == Action::kDelete) {
       row = red("-") + " " + key + " = " + value_text(b);
     } else {
-      row = yellow("~") + " " + key + " = " + value_text(b) + " -> " + value_text(a);
+      std::string bt = value_text(b), at = value_text(a);
+      if (bt == at)
+        at += " (changed)";  // two summaries of different values
+      row = yellow("~") + " " + key + " = " + bt + " -> " + at;
       if (forces[k] || ((k == "id" || k == "location") && id_forces)) {
         row += " " + red("# forces replacement");
       }

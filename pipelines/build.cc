@@ -88,6 +88,7 @@ class Builder {
     auto cached = seams_.fs->stat(cache);
     bool have_cache = cached && cached->exists;
     if (options_.fetch || !have_cache) {
+      say(p, "fetching " + p.redacted_repo());
       if (auto fetched = seams_.git->fetch(p.repo, auth, cache); !fetched)
         return tl::unexpected(with_location(about(p, {}, fetched.error()), p.repo_location));
     }
@@ -113,6 +114,7 @@ class Builder {
     if (!reused)
       return tl::unexpected(reused.error());
     if (*reused) {
+      say(p, "ref " + p.ref + " is " + out.commit.substr(0, 7) + "; build unchanged, reused");
       out.reused = true;
       auto activities = read_activities(p, out, work);
       if (!activities)
@@ -142,6 +144,7 @@ class Builder {
     out.activities = std::move(*activities);
 
     // 6. Build.
+    say(p, "ref " + p.ref + " is " + out.commit.substr(0, 7) + "; running `make artifacts`");
     if (auto built = run_make(p, out, work); !built)
       return tl::unexpected(built.error());
 
@@ -156,6 +159,11 @@ class Builder {
   }
 
  private:
+  void say(const config::Pipeline& p, const std::string& text) {
+    if (options_.on_output)
+      options_.on_output("[" + p.name + "] " + text);
+  }
+
   static config::Diagnostics with_location(config::Diagnostics in, const config::Location& at) {
     config::Diagnostics out;
     for (auto d : in) {

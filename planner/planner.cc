@@ -301,8 +301,11 @@ class Planner {
         continue;
       bool forces = provider_.requires_replace(desired.type, k);
       c.attribute_changes.push_back({k, before, after, forces});
-      c.reasons.push_back(k + " changes from " + quote(before) + " to " + quote(after) +
-                          (forces ? ", which forces replacement" : ""));
+      std::string from = quote(before), to = quote(after);
+      // Long values (hashes, a job's activities) are named only; the diff rows show them.
+      std::string what = from.size() + to.size() > 80 ? k + " changes"
+                                                      : k + " changes from " + from + " to " + to;
+      c.reasons.push_back(what + (forces ? ", which forces replacement" : ""));
     }
     bool replace = std::any_of(c.attribute_changes.begin(), c.attribute_changes.end(),
                                [](const AttributeChange& a) { return a.forces_replacement; });
