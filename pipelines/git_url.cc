@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/log.h"
 #include "pipelines/git.h"
 
 namespace lakeinfra::pipelines {
@@ -163,20 +164,13 @@ std::string redact_text(std::string text, const std::vector<std::string>& secret
 
 }  // namespace git_url
 
+// One redaction rule for the whole program: config's (also used by the loader's messages).
 std::string redact_url(const std::string& url) {
-  git_url::UrlParts p = git_url::parse_url(url);
-  if (p.has_userinfo && (p.has_password || git_url::is_http(p)))
-    return p.before + "***@" + p.after;
-  return url;
+  return config::redact_url_credentials(url);
 }
 
 std::string url_secret(const std::string& url) {
-  git_url::UrlParts p = git_url::parse_url(url);
-  if (p.has_password && !p.password.empty())
-    return p.password;
-  if (git_url::is_http(p) && p.has_userinfo && !p.has_password)
-    return p.user;
-  return {};
+  return config::url_credentials_secret(url);
 }
 
 bool is_commit_sha(const std::string& text) {

@@ -282,7 +282,7 @@ class LocalProvider : public Provider {
         }
         return {};
       }
-      auto entries = count_below(*dir);
+      auto entries = count_below(*dir, prior.provider_id, {});
       if (!entries)
         return tl::unexpected(entries.error());
       if (*entries > 0) {
@@ -486,31 +486,6 @@ class LocalProvider : public Provider {
           return below;
         count += *below;
       } else if (!is_marker_name(name) && !excluding.count(child)) {
-        ++count;
-      }
-    }
-    return count;
-  }
-
-  /// Files and symlinks anywhere below `dir`, not counting markers. Symlinks are not followed.
-  ProviderResult<uint64_t> count_below(const fs::path& dir) {
-    auto names = fs_.list_directory(dir);
-    if (!names)
-      return failure("list", dir, names.error());
-    uint64_t count = 0;
-    for (const auto& name : *names) {
-      fs::path path = dir / name;
-      auto info = fs_.stat(path);
-      if (!info)
-        return failure("stat", path, info.error());
-      if (!info->exists)
-        continue;  // Removed since the listing.
-      if (info->is_directory && !info->is_symlink) {
-        auto below = count_below(path);
-        if (!below)
-          return below;
-        count += *below;
-      } else if (!is_marker_name(name)) {
         ++count;
       }
     }
