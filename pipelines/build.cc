@@ -397,8 +397,13 @@ int find_artifacts_target(std::string_view makefile) {
     // A rule line starts in column 1 (recipe lines start with a tab) and has targets before ':'.
     if (!line.empty() && line[0] != '\t' && line[0] != '#') {
       size_t colon = line.find(':');
+      // "x := y", "x ::= y" and "x = a:b" are variable assignments, not rules.
+      size_t equals = line.find('=');
       bool assignment =
-          colon != std::string_view::npos && colon + 1 < line.size() && line[colon + 1] == '=';
+          colon != std::string_view::npos &&
+          ((colon + 1 < line.size() && line[colon + 1] == '=') ||
+           (colon + 2 < line.size() && line[colon + 1] == ':' && line[colon + 2] == '=') ||
+           (equals != std::string_view::npos && equals < colon));
       if (colon != std::string_view::npos && !assignment) {
         std::string_view targets = line.substr(0, colon);
         size_t i = 0;

@@ -157,9 +157,11 @@ class MountProvider : public providers::Provider {
     }
     if (auto removed = fs_.remove(link); !removed)
       return failure("remove", link, removed.error());
-    for (fs::path dir = link.parent_path(); dir != root_ && dir.has_relative_path();
-         dir = dir.parent_path()) {
-      if (!fs_.remove(dir))
+    // Prune the folders of the id only ("mnt" of "mnt/bronze"), never the root or above it,
+    // whatever way the root is spelled ("/ws/" vs "/ws").
+    fs::path rel = fs::path(id).parent_path();
+    for (; !rel.empty(); rel = rel.parent_path()) {
+      if (!fs_.remove(root_ / rel))
         break;  // not empty: leave it
     }
     return {};

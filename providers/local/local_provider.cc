@@ -119,7 +119,10 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
                                               " path component" + (want == 1 ? "" : "s") +
                                               ", not " + std::to_string(parts.size()));
   }
-  for (const auto& part : parts) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    // The zone and container components of an artifact id follow the zone and container rules.
+    bool file_part = is_artifact(type) && i >= 2;
     if (part.empty())
       return failure(FailureKind::kInvalid, prefix + "empty path component");
     if (part == "." || part == "..") {
@@ -127,10 +130,10 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
                      prefix + "path component \"" + part + "\" is not allowed");
     }
     for (char c : part) {
-      if (!safe_char(c, is_artifact(type))) {
+      if (!safe_char(c, file_part)) {
         return failure(FailureKind::kInvalid,
                        prefix + "path component \"" + part + "\" has characters outside " +
-                           (is_artifact(type) ? "[A-Za-z0-9-._+=@,]" : "[a-z0-9-._]"));
+                           (file_part ? "[A-Za-z0-9-._+=@,]" : "[a-z0-9-._]"));
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "providers/local/local_provider.h"
 
+#include "config/digest.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -598,6 +600,135 @@ TEST_F(LocalProviderTest, ConcurrentCreatesOfDifferentResources) {
     EXPECT_TRUE(ok[static_cast<size_t>(i)]) << i;
     EXPECT_TRUE(fs::exists(zone_dir() / ("c" + std::to_string(i)) / kLocalMarkerFile));
   }
+}
+
+// --- artifacts ---
+
+constexpr const char* kArtifactId =
+    "healthetl-dev01-bronze/raw/pipelines/hello/artifacts/lib/X.whl";
+
+DesiredResource artifact(const fs::path& source, const std::string& content,
+                         const std::string& id = kArtifactId) {
+  DesiredResource d;
+  d.address = Address("artifact", {"hello", "lib/X.whl"});
+  d.type = "artifact";
+  d.provider_id = id;
+  d.attributes = {{"pipeline", "hello"},
+                  {"file", "lib/X.whl"},
+                  {"sha256", config::sha256_hex(content)},
+                  {"size", content.size()}};
+  d.source = source.string();
+  return d;
+}
+
+TEST_F(LocalProviderTest, ArtifactCreateReadRemove) {
+  create_zone_and_container();
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "wheel bytes");
+  auto created = provider_->create(artifact(source, "wheel bytes"));
+  ASSERT_TRUE(created) << created.error().message;
+  fs::path file = container_dir() / "pipelines/hello/artifacts/lib/X.whl";
+  EXPECT_EQ(read_text(file), "wheel bytes");
+  EXPECT_EQ(provider_->describe("artifact", kArtifactId), file.string());
+
+  auto observed = provider_->read("artifact", kArtifactId);
+  ASSERT_TRUE(observed) << observed.error().message;
+  ASSERT_TRUE(observed->has_value());
+  EXPECT_EQ((*observed)->attributes["sha256"], config::sha256_hex("wheel bytes"));
+  EXPECT_EQ((*observed)->attributes["size"], 11);
+
+  // Another file in the container keeps the container, its folders go with the artifact.
+  write_text(container_dir() / "data.csv", "1\n");
+  auto removed = provider_->remove(record(artifact(source, "wheel bytes")), false);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(container_dir() / "pipelines"));
+  EXPECT_TRUE(fs::is_directory(container_dir()));
+  EXPECT_TRUE(fs::exists(container_dir() / "data.csv"));
+
+  auto gone = provider_->read("artifact", kArtifactId);
+  ASSERT_TRUE(gone) << gone.error().message;
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_TRUE(provider_->remove(record(artifact(source, "wheel bytes")), false));
+}
+
+TEST_F(LocalProviderTest, ArtifactRemoveKeepsFoldersWithOtherArtifacts) {
+  create_zone_and_container();
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "w");
+  std::string other = "healthetl-dev01-bronze/raw/pipelines/hello/artifacts/main.py";
+  ASSERT_TRUE(provider_->create(artifact(source, "w")));
+  ASSERT_TRUE(provider_->create(artifact(source, "w", other)));
+  ASSERT_TRUE(provider_->remove(record(artifact(source, "w")), false));
+  EXPECT_FALSE(fs::exists(container_dir() / "pipelines/hello/artifacts/lib"));
+  EXPECT_TRUE(fs::exists(container_dir() / "pipelines/hello/artifacts/main.py"));
+}
+
+TEST_F(LocalProviderTest, ArtifactSourceChangedSincePlanIsInvalid) {
+  create_zone_and_container();
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "rebuilt");
+  auto created = provider_->create(artifact(source, "planned"));
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kInvalid);
+  EXPECT_NE(created.error().message.find("changed since it was planned"), std::string::npos)
+      << created.error().message;
+  EXPECT_FALSE(fs::exists(container_dir() / "pipelines"));
+}
+
+TEST_F(LocalProviderTest, ArtifactNeedsItsContainer) {
+  ASSERT_TRUE(provider_->create(zone()));
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "w");
+  auto created = provider_->create(artifact(source, "w"));
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kNotFound) << created.error().message;
+  EXPECT_FALSE(fs::exists(container_dir()));
+}
+
+TEST_F(LocalProviderTest, ArtifactsAreNotDataOfTheirContainerWhenExcluded) {
+  create_zone_and_container();
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "w");
+  ASSERT_TRUE(provider_->create(artifact(source, "w")));
+  write_text(container_dir() / "data.csv", "1\n");
+  auto all = provider_->count_data("container", "healthetl-dev01-bronze/raw", {});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(*all, 2u);
+  auto without = provider_->count_data("container", "healthetl-dev01-bronze/raw", {kArtifactId});
+  ASSERT_TRUE(without) << without.error().message;
+  EXPECT_EQ(*without, 1u);
+  auto zone_count = provider_->count_data("zone", "healthetl-dev01-bronze", {kArtifactId});
+  ASSERT_TRUE(zone_count);
+  EXPECT_EQ(*zone_count, 1u);
+  EXPECT_EQ(provider_->count_data("artifact", kArtifactId, {}), uint64_t{0});
+}
+
+TEST_F(LocalProviderTest, ArtifactIdsAllowCapitalsButNotEscapes) {
+  for (const std::string id : {"healthetl-dev01-bronze/raw/pipelines/hello/artifacts/../../x",
+                               "healthetl-dev01-bronze/raw/..", "healthetl-dev01-bronze/raw",
+                               "/abs/raw/x", "healthetl-dev01-bronze/raw/a b",
+                               "healthetl-dev01-bronze/Raw/x", "healthetl-dev01-bronze/raw//x"}) {
+    auto observed = provider_->read("artifact", id);
+    ASSERT_FALSE(observed) << id;
+    EXPECT_EQ(observed.error().kind, FailureKind::kInvalid) << id;
+  }
+  auto ok = provider_->read("artifact", "healthetl-dev01-bronze/raw/A+B=c@d,e.TXT");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_FALSE(ok->has_value());
+}
+
+TEST_F(LocalProviderTest, ArtifactPathThatIsADirectoryIsConflict) {
+  create_zone_and_container();
+  fs::create_directories(container_dir() / "pipelines/hello/artifacts/lib/X.whl");
+  auto observed = provider_->read("artifact", kArtifactId);
+  ASSERT_FALSE(observed);
+  EXPECT_EQ(observed.error().kind, FailureKind::kConflict);
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "w");
+  auto removed = provider_->remove(record(artifact(source, "w")), false);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().kind, FailureKind::kConflict);
 }
 
 }  // namespace
