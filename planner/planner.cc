@@ -303,8 +303,8 @@ class Planner {
       c.attribute_changes.push_back({k, before, after, forces});
       std::string from = quote(before), to = quote(after);
       // Long values (hashes, a job's activities) are named only; the diff rows show them.
-      std::string what = from.size() + to.size() > 80 ? k + " changes"
-                                                      : k + " changes from " + from + " to " + to;
+      std::string what =
+          from.size() + to.size() > 80 ? k + " changes" : k + " changes from " + from + " to " + to;
       c.reasons.push_back(what + (forces ? ", which forces replacement" : ""));
     }
     bool replace = std::any_of(c.attribute_changes.begin(), c.attribute_changes.end(),

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/git_daemon.h"
 #include "tests/support/lake_workspace.h"
 
 namespace lakeinfra::test_support {
@@ -524,124 +525,6 @@ TEST_F(e2e_pipelines, JobRunWritesIntoTheMountAndPropagatesTheExitCode) {
 }
 
 // ---- 10: the git protocol ------------------------------------------------------------------
-
-/// A port on 127.0.0.1 that nothing listens on (just now).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-/// `git daemon` serving `base` on 127.0.0.1, in its own process group, killed on destruction
-/// (and by the kernel if this process dies first). As in pipelines/git_test.cc.
-class GitDaemon {
- public:
-  GitDaemon(const fs::path& base, const fs::path& log) : port_(free_port()) {
-    ProcessOptions options;
-    options.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", base.string()}};
-    env_ = child_environment(options);
-    args_ = {"/usr/bin/git",
-             "daemon",
-             "--listen=127.0.0.1",
-             "--port=" + std::to_string(port_),
-             "--base-path=" + base.string(),
-             "--export-all",
-             "--reuseaddr",
-             "--informative-errors",
-             "--timeout=10",
-             base.string()};
-    std::vector<char*> argv;
-    for (auto& a : args_)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string log_path = log.string();
-    pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ == 0) {  // async-signal-safe calls only
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent)
-        ::_exit(1);
-      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int null = ::open("/dev/null", O_RDONLY);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      if (null >= 0)
-        ::dup2(null, 0);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    if (pid_ > 0)
-      ::setpgid(pid_, pid_);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-      if (port_accepts(port_)) {
-        ready_ = true;
-        break;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  ~GitDaemon() {
-    if (pid_ <= 0)
-      return;
-    ::kill(-pid_, SIGTERM);
-    ::kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::kill(-pid_, SIGKILL);
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(-pid_, SIGKILL);  // any per-connection child still in the group
-  }
-  GitDaemon(const GitDaemon&) = delete;
-  GitDaemon& operator=(const GitDaemon&) = delete;
-
-  bool ready() const { return ready_; }
-  int port() const { return port_; }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-  bool ready_ = false;
-  std::vector<std::string> args_;
-  std::vector<std::string> env_;
-};
 
 TEST_F(e2e_pipelines, AppliesFromABareRepoServedByGitDaemon) {
   fs::path served = ws_.path("served");
