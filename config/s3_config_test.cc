@@ -8,6 +8,7 @@
 #include "config/loader.h"
 #include "config/memory_filesystem.h"
 #include "config/names.h"
+#include "config/parse_for_tests.h"
 
 namespace lakeinfra::config {
 namespace {
@@ -15,21 +16,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-Result<Lake> parse(const std::string& yaml) {
-  MapEnvironment env;
-  return parse_lake(yaml, "lake.yaml", "/srv/cfg", env);
-}
-
-// Every diagnostic of parsing `yaml` as format_diagnostic() renders it; empty on success.
-std::vector<std::string> errors(const std::string& yaml) {
-  auto lake = parse(yaml);
-  std::vector<std::string> out;
-  if (lake)
-    return out;
-  for (const auto& d : lake.error())
-    out.push_back(format_diagnostic(d));
-  return out;
-}
+using testing::errors;
+using testing::parse;
 
 // The warnings of a valid document, rendered; the errors when it is not valid.
 std::vector<std::string> warnings(const std::string& yaml) {

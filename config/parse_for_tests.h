@@ -1,0 +1,29 @@
+#pragma once
+
+// Parsing a lake.yaml text in config tests: the document as "lake.yaml" in /srv/cfg with an
+// empty environment, and its errors rendered as format_diagnostic() prints them.
+
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+
+namespace lakeinfra::config::testing {
+
+inline Result<Lake> parse(const std::string& yaml) {
+  MapEnvironment env;
+  return parse_lake(yaml, "lake.yaml", "/srv/cfg", env);
+}
+
+/// Every diagnostic of parsing `yaml`, rendered; empty on success.
+inline std::vector<std::string> errors(const std::string& yaml) {
+  auto lake = parse(yaml);
+  std::vector<std::string> out;
+  if (lake)
+    return out;
+  for (const auto& d : lake.error())
+    out.push_back(format_diagnostic(d));
+  return out;
+}
+
+}  // namespace lakeinfra::config::testing
