@@ -53,6 +53,11 @@ demo: build
 	cd examples/medallion && $(LAKEINFRA) apply --auto-approve
 	@echo "== the lake on disk (examples/medallion/lake):"
 	@cd examples/medallion && find lake -not -name .lakeinfra.json | sort
+	@echo "== governance: who may see what (examples/health-platform)"
+	cd examples/health-platform && $(LAKEINFRA) access
+	cd examples/health-platform && $(LAKEINFRA) access check data-analyst bronze/raw read; test $$? -eq 2  # 2 = denied
+	cd examples/health-platform && $(LAKEINFRA) apply --auto-approve
+	@echo "== the roles and their policies: examples/health-platform/lake/access-policy.json"
 
 # The integration tests start one RGW (CTest fixture) in $(BUILD)/rgw and stop it afterwards.
 test: build test-deps

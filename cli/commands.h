@@ -25,6 +25,14 @@ struct ApplyFlags {
   bool auto_approve = false;
 };
 
+/// `access check ROLE ZONE[/CONTAINER] read|write|admin`.
+struct AccessCheckFlags {
+  std::string role;
+  std::string target;
+  std::string access;
+  bool json = false;
+};
+
 int cmd_init(App& app, const std::string& template_name);
 int cmd_validate(App& app);
 int cmd_plan(App& app, const PlanFlags& flags);
@@ -39,6 +47,10 @@ int cmd_state_mv(App& app, const std::string& from, const std::string& to,
 int cmd_graph(App& app);
 int cmd_force_unlock(App& app, const std::string& id, bool force);
 int cmd_version(App& app);
+/// The access matrix; `format` is "table", "csv" or "json".
+int cmd_access(App& app, const std::string& format);
+/// Exits 0 when allowed, 2 when denied, 1 on an error (unknown role, zone or container).
+int cmd_access_check(App& app, const AccessCheckFlags& flags);
 int cmd_jobs_list(App& app, bool json);
 int cmd_jobs_show(App& app, const std::string& name, bool json);
 /// Exits with the job's exit code (1 when lakeinfra cannot run it).

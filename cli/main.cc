@@ -137,6 +137,20 @@ int main(int argc, char** argv) {
       "run", "Run a job on this machine (DatabricksSparkPython activities, with the mounts)");
   jobs_run->add_option("name", job_name, "The job (its pipeline's name)")->required();
 
+  auto* access = app.add_subcommand(
+      "access", "Print who may read, write or administer which data (the access matrix)");
+  access->require_subcommand(0, 1);
+  std::string access_format = "table";
+  access->add_option("--format", access_format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  AccessCheckFlags check_flags;
+  auto* access_check = access->add_subcommand(
+      "check", "Whether ROLE may read, write or administer ZONE[/CONTAINER], and why");
+  access_check->add_option("role", check_flags.role, "A role declared under roles:")->required();
+  access_check->add_option("target", check_flags.target, "ZONE or ZONE/CONTAINER")->required();
+  access_check->add_option("access", check_flags.access, "read, write or admin")->required();
+  access_check->add_flag("--json", check_flags.json, "Machine-readable answer");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   // A mistyped subcommand ("aplly") gets a suggestion instead of CLI11's generic message.
@@ -212,6 +226,10 @@ int main(int argc, char** argv) {
     return cmd_graph(ctx);
   if (unlock->parsed())
     return cmd_force_unlock(ctx, unlock_id, unlock_force);
+  if (access_check->parsed())
+    return cmd_access_check(ctx, check_flags);
+  if (access->parsed())
+    return cmd_access(ctx, access_format);
   if (jobs_list->parsed())
     return cmd_jobs_list(ctx, jobs_json);
   if (jobs_show->parsed())

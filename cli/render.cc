@@ -41,7 +41,53 @@ std::string name_of(const config::Address& a) {
   return n;
 }
 
+// A nested value in a diff row: whole when it is short enough to read on one line.
+std::string nested_text(const config::Attributes& v) {
+  std::string text = v.dump();
+  return text.size() <= 160 ? text : value_text(v);
+}
+
+// "policy.Statement[2].Action" for the JSON pointer "/Statement/2/Action" below `key`, walking
+// `root` to tell array indices from object keys.
+std::string pointer_text(const std::string& key, const config::Attributes& root,
+                         const std::string& pointer) {
+  std::string out = key;
+  const config::Attributes* node = &root;
+  size_t pos = 1;
+  while (pos <= pointer.size() && !pointer.empty()) {
+    size_t next = pointer.find('/', pos);
+    std::string token =
+        pointer.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    // JSON pointer escapes: ~1 is '/', ~0 is '~'.
+    for (size_t i = 0; (i = token.find("~1", i)) != std::string::npos;)
+      token.replace(i, 2, "/");
+    for (size_t i = 0; (i = token.find("~0", i)) != std::string::npos;)
+      token.replace(i, 2, "~");
+    bool index = node && node->is_array();
+    out += index ? "[" + token + "]" : "." + token;
+    if (node && node->is_array() && token != "-" &&
+        token.find_first_not_of("0123456789") == std::string::npos &&
+        std::stoul(token) < node->size()) {
+      node = &(*node)[std::stoul(token)];
+    } else if (node && node->is_object() && node->contains(token)) {
+      node = &(*node)[token];
+    } else {
+      node = nullptr;
+    }
+    if (next == std::string::npos)
+      break;
+    pos = next + 1;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string shown_location(const config::Location& location) {
+  config::Location shown = location;
+  shown.file = relative_to_cwd(location.file);
+  return shown.str();
+}
 
 std::string value_text(const config::Attributes& v) {
   if (v.is_null())
@@ -117,9 +163,7 @@ void Renderer::diagnostics(const config::Diagnostics& diags) {
     }
     std::string text = label + " " + d.summary + "\n";
     if (d.location.known()) {
-      config::Location shown = d.location;
-      shown.file = relative_to_cwd(d.location.file);
-      text += "  --> " + shown.str() + "\n" + source_excerpt(d.location);
+      text += "  --> " + shown_location(d.location) + "\n" + source_excerpt(d.location);
     }
     if (!d.detail.empty())
       text += "  " + d.detail + "\n";
@@ -199,6 +243,36 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
       row = green("+") + " " + key + " = " + value_text(a);
     } else if (c.action == Action::kDelete) {
       row = red("-") + " " + key + " = " + value_text(b);
+    } else if (b.is_structured() && a.is_structured() && b.type() == a.type() &&
+               b.dump().size() > 100 && !forces[k]) {
+      // A long document (an IAM policy): one row per changed part, as a reviewer needs to see
+      // exactly which permission moves.
+      constexpr size_t kMaxRows = 12;
+      config::Attributes patch = config::Attributes::diff(b, a);
+      size_t n = 0;
+      for (const auto& op : patch) {
+        if (++n > kMaxRows)
+          break;
+        std::string pointer = op["path"].get<std::string>();
+        std::string what = op["op"].get<std::string>();
+        config::Attributes::json_pointer ptr(pointer);
+        if (what == "add") {
+          line("      " + green("+") + " " + pointer_text(k, a, pointer) + " = " +
+               nested_text(op["value"]));
+        } else if (what == "remove") {
+          line("      " + red("-") + " " + pointer_text(k, b, pointer) + " = " +
+               nested_text(b.at(ptr)));
+        } else {
+          line("      " + yellow("~") + " " + pointer_text(k, b, pointer) + " = " +
+               nested_text(b.at(ptr)) + " -> " + nested_text(op["value"]));
+        }
+      }
+      if (patch.size() > kMaxRows) {
+        line("      # (" + std::to_string(patch.size() - kMaxRows) +
+             " more changes: see `lakeinfra show --json` of a saved plan)");
+      }
+      ++shown;
+      continue;
     } else {
       std::string bt = value_text(b), at = value_text(a);
       if (bt == at)

@@ -61,6 +61,9 @@ class ApplyPrinter : public planner::ApplyObserver {
 /// listing what succeeded, failed and was skipped.
 void render_apply_summary(Renderer& r, const planner::ApplyReport& report, bool destroy);
 
+/// A location as people see it: its file relative to the working directory when it is below it.
+std::string shown_location(const config::Location& location);
+
 /// Display form of a JSON attribute value: strings quoted, others as JSON.
 std::string value_text(const config::Attributes& v);
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "config/decode_checks.h"
+#include "config/decode_governance.h"
 #include "config/decode_pipelines.h"
 #include "config/log.h"
 #include "config/names.h"
@@ -13,8 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"lake",      "storage",   "naming",    "zones", "jobs",
-                                           "artifacts", "pipelines", "workspace", "mounts"};
+const std::vector<std::string> kTopKeys = {"lake",      "storage",   "naming",    "zones",  "jobs",
+                                           "artifacts", "pipelines", "workspace", "mounts", "tiers",
+                                           "phi_tier",  "instances", "roles"};
 const std::vector<std::string> kLakeKeys = {"name", "instance", "region", "org"};
 const std::vector<std::string> kLocalStorageKeys = {"provider", "root"};
 const std::vector<std::string> kS3StorageKeys = {"provider",   "endpoint", "region",
@@ -23,7 +25,7 @@ const std::vector<std::string> kAllStorageKeys = {"provider",   "root",    "endp
                                                   "addressing", "profile", "verify_tls"};
 const std::vector<std::string> kAddressingStyles = {"path", "virtual"};
 const char kDefaultS3Region[] = "us-east-1";
-const std::vector<std::string> kNamingKeys = {"zone", "container"};
+const std::vector<std::string> kNamingKeys = {"zone", "container", "role"};
 const std::vector<std::string> kZoneKeys = {"name",          "tier",   "containers",
                                             "force_destroy", "naming", "versioning"};
 const std::vector<std::string> kContainerKeys = {"name", "tier"};
@@ -203,6 +205,8 @@ class Decoder : private DecodeChecks {
     out.lake.storage.location = Location{options_.file};
     out.lake.naming.zone_location = Location{options_.file};
     out.lake.naming.container_location = Location{options_.file};
+    out.lake.naming.role_location = Location{options_.file};
+    out.lake.tiers_location = out.lake.phi_tier_location = Location{options_.file};
     if (!root.is_map()) {
       diags_.add_error(
           "the top level must be a mapping with \"lake\" and \"zones\", got " + describe(root),
@@ -213,16 +217,24 @@ class Decoder : private DecodeChecks {
     decode_lake_info(root, out);
     decode_storage(root.find("storage"), out.lake.lake, out.lake.storage);
     decode_naming(root.find("naming"), out);
+    decode_tier_blocks(root, options_, out, diags_);
+    tiers_ = &out.lake.tiers;
+    tiers_ok_ = out.tiers_ok;
     decode_zones(root, out);
     decode_pipeline_blocks(root, options_, out, diags_);
+    decode_governance_blocks(root, options_, out, diags_);
     return out;
   }
 
  private:
+  // Whether `tier` is one of the lake's tiers; reports it when not (unless `tiers` itself is
+  // broken and was reported: then the tier may be one of its invalid items).
   bool check_tier(const std::string& tier, const Location& location) {
-    const auto& tiers = default_tiers();
+    const auto& tiers = *tiers_;
     if (std::find(tiers.begin(), tiers.end(), tier) != tiers.end())
       return true;
+    if (!tiers_ok_)
+      return false;
     diags_.add_error("unknown tier \"" + tier + "\"", location,
                      valid_values_hint(tier, tiers, "Valid tiers"));
     return false;
@@ -426,7 +438,7 @@ class Decoder : private DecodeChecks {
                                            "\", container: \"" + naming.container + "\"}");
     if (!map)
       return;
-    naming.zone_location = naming.container_location = map->location;
+    naming.zone_location = naming.container_location = naming.role_location = map->location;
     check_keys(*map, kNamingKeys, "in naming");
     if (const MapEntry* zone = map->find("zone")) {
       naming.zone_location = zone->value.location;
@@ -441,6 +453,14 @@ class Decoder : private DecodeChecks {
       out.naming_container_ok = value.has_value() || container->value.is_null();
       if (value)
         naming.container = *value;
+    }
+    if (const MapEntry* role = map->find("role")) {
+      naming.role_location = role->value.location;
+      auto value =
+          optional_string(role, "quote templates, e.g. role: \"{lake}-{instance}-{role}\"");
+      out.naming_role_ok = value.has_value() || role->value.is_null();
+      if (value)
+        naming.role = *value;
     }
   }
 
@@ -493,11 +513,14 @@ class Decoder : private DecodeChecks {
       facts.name_ok = check_name("zone name", *name, at) &&
                       unique(names, *name, at, "zone name", "", "within a lake");
     }
-    zone.tier = default_tiers().back();  // fail closed
-    facts.tier_ok = true;
+    zone.tier = tiers_->empty() ? std::string() : tiers_->back();  // fail closed
+    facts.tier_ok = !tiers_->empty();
+    facts.tier_location = map.location;
     const MapEntry* tier = map.find("tier");
-    if (auto value = optional_string(tier, "e.g. tier: sensitive")) {
+    if (auto value = optional_string(tier, "e.g. tier: " + zone.tier)) {
       zone.tier = *value;
+      facts.tier_declared = true;
+      facts.tier_location = tier->value.location;
       facts.tier_ok = check_tier(*value, tier->value.location);
     } else if (tier && !tier->value.is_null()) {
       facts.tier_ok = false;
@@ -546,7 +569,7 @@ class Decoder : private DecodeChecks {
       std::string label = "container #" + std::to_string(index) + " of " + zone_label;
       std::optional<std::string> name;
       Location name_location = item.location;
-      ContainerFacts container_facts{false, facts.tier_ok};
+      ContainerFacts container_facts{false, facts.tier_ok, false, {}};
       if (item.is_scalar()) {
         if (!item.failed)
           name = item.scalar;
@@ -561,8 +584,10 @@ class Decoder : private DecodeChecks {
         if (name)
           name_location = name_entry->value.location;
         const MapEntry* tier = item.find("tier");
-        if (auto value = optional_string(tier, "e.g. tier: internal")) {
+        if (auto value = optional_string(tier, "e.g. tier: " + tiers_->front())) {
           container.tier = *value;
+          container_facts.tier_declared = true;
+          container_facts.tier_location = tier->value.location;
           container_facts.tier_ok = check_tier(*value, tier->value.location);
         } else if (tier && !tier->value.is_null()) {
           container_facts.tier_ok = false;
@@ -584,6 +609,8 @@ class Decoder : private DecodeChecks {
   }
 
   const DecodeOptions& options_;
+  const std::vector<std::string>* tiers_ = &default_tiers();  // the lake's, once decoded
+  bool tiers_ok_ = true;
 };
 
 }  // namespace

@@ -23,14 +23,18 @@ struct DecodeOptions {
 
 /// What decoding learned about a container besides its values.
 struct ContainerFacts {
-  bool name_ok = false;  ///< The name is valid and unique within its zone.
-  bool tier_ok = false;  ///< Its tier (own or inherited) is a known tier.
+  bool name_ok = false;        ///< The name is valid and unique within its zone.
+  bool tier_ok = false;        ///< Its tier (own or inherited) is a known tier.
+  bool tier_declared = false;  ///< Whether it has its own `tier`.
+  Location tier_location;      ///< Its `tier` value, when declared.
 };
 
 /// What decoding learned about a zone besides its values.
 struct ZoneFacts {
   bool name_ok = false;                    ///< The name is valid and unique within the lake.
   bool tier_ok = false;                    ///< The tier is a known tier.
+  Location tier_location;                  ///< Its `tier` value; the zone's when not declared.
+  bool tier_declared = false;              ///< Whether `tier` was written.
   bool naming_ok = true;                   ///< `naming` is absent or a string.
   Location naming_location;                ///< Where the `naming` override is, when there is one.
   std::vector<ContainerFacts> containers;  ///< Parallel to Zone::containers.
@@ -45,6 +49,11 @@ struct DecodedLake {
   std::map<std::string, bool> lake_vars_ok;
   bool naming_zone_ok = true;  ///< naming.zone is a string (or the default).
   bool naming_container_ok = true;
+  bool naming_role_ok = true;
+  bool tiers_ok = true;     ///< `tiers` is absent or a valid list: unknown tiers are reported.
+  bool phi_tier_ok = true;  ///< `phi_tier` is absent or a known tier.
+  /// Parallel to lake.roles: the role's name is valid and unique.
+  std::vector<bool> role_names_ok;
   std::vector<ZoneFacts> zones;  ///< Parallel to lake.zones.
 };
 

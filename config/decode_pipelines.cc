@@ -318,7 +318,7 @@ class BlocksDecoder : private DecodeChecks {
       container.tier = zone.tier;
       container.location = location;
       zone.containers.push_back(std::move(container));
-      out.zones[i].containers.push_back(ContainerFacts{true, out.zones[i].tier_ok});
+      out.zones[i].containers.push_back(ContainerFacts{true, out.zones[i].tier_ok, false, {}});
       return;
     }
   }

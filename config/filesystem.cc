@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -43,9 +44,11 @@ FsResult<std::string> RealFileSystem::read_file(const fs::path& path) {
 
 FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std::string& content,
                                                  unsigned mode) {
+  // Unique per process and per call: two threads writing the same path never share a temp file.
+  static std::atomic<uint64_t> counter{0};
   fs::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return tl::unexpected(errno_code());
   const char* p = content.data();

@@ -283,7 +283,7 @@ TEST(ParseLakeErrors, UnknownKeysSuggestTheClosestValidKey) {
                                       "zone: []\n"),
       ElementsAre(err("7:1", "unknown key \"zone\" at the top level",
                       "did you mean \"zones\"? Valid keys: lake, storage, naming, zones, jobs, "
-                      "artifacts, pipelines, workspace, mounts"),
+                      "artifacts, pipelines, workspace, mounts, tiers, phi_tier, instances, roles"),
                   err("4:5", "unknown key \"contaners\" in zone \"bronze\"",
                       std::string("did you mean \"containers\"? ") + kZoneKeys),
                   err("5:5", "unknown key \"owner\" in zone \"bronze\"", kZoneKeys),
@@ -522,7 +522,7 @@ TEST(Interpolation, KeysAreNotInterpolated) {
   EXPECT_THAT(errors(std::string(kLakeLine) + "${env:K}: []\nzones: [{name: bronze}]\n", env),
               ElementsAre(err("2:1", "unknown key \"${env:K}\" at the top level",
                               "Valid keys: lake, storage, naming, zones, jobs, artifacts, "
-                              "pipelines, workspace, mounts")));
+                              "pipelines, workspace, mounts, tiers, phi_tier, instances, roles")));
 }
 
 // --- hostile input ---

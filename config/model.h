@@ -8,7 +8,8 @@
 
 namespace lakeinfra::config {
 
-/// The security tiers, lowest first. A zone with no `tier` gets the highest one (fail closed).
+/// The security tiers when `tiers:` is omitted, lowest first. A zone with no `tier` gets the
+/// highest one (fail closed); a role with no `clearance` the lowest.
 inline const std::vector<std::string>& default_tiers() {
   static const std::vector<std::string> tiers = {"internal", "restricted", "sensitive"};
   return tiers;
@@ -75,8 +76,12 @@ struct Storage {
 struct Naming {
   std::string zone = "{lake}-{instance}-{zone}";
   std::string container = "{container}";
+  /// IAM role names (and the role entries of the local policy document). Placeholders {lake},
+  /// {instance}, {region}, {org}, {role}.
+  std::string role = "{lake}-{instance}-{role}";
   Location zone_location;
   Location container_location;
+  Location role_location;
 };
 
 struct Container {
@@ -160,6 +165,53 @@ struct Mount {
   Location path_location;
 };
 
+/// One entry of `instances:` (a mapping of instance name to settings).
+struct Instance {
+  std::string name;
+  /// The highest tier of data this instance may hold (`max_tier`); "" = no limit.
+  std::string max_tier;
+  Location location;
+  Location max_tier_location;
+};
+
+/// What a grant allows, weakest first. Each level includes the ones before it.
+enum class Access {
+  kRead = 1,   ///< List and get objects.
+  kWrite = 2,  ///< And put and delete objects.
+  kAdmin = 3,  ///< And object versions; on a whole zone, the bucket's own settings too.
+};
+
+/// One entry of a role's `grants:`.
+struct Grant {
+  std::string zone;
+  std::string container;  ///< "" = the whole zone, every container in it.
+  Access access = Access::kRead;
+  Location location;  ///< The grant's mapping.
+  Location zone_location;
+  Location container_location;  ///< The grant's location when `container` is absent.
+  Location access_location;
+};
+
+/// One entry of `roles:`: who may do what with which data.
+struct Role {
+  std::string name;
+  std::string description;  ///< Free text, shown by `lakeinfra access`; "" when not set.
+  /// The highest tier this role may be granted (`clearance`). Default: the lowest tier.
+  std::string clearance;
+  bool phi = false;  ///< Cleared for PHI: may be granted data of tier phi_tier or above.
+  /// Who may assume the role (its trust policy), as written: IAM ARNs such as
+  /// "arn:aws:iam:::user/ci" or "arn:aws:iam::123456789012:role/deployer", or 12-digit account
+  /// ids. Empty: nobody may assume it.
+  std::vector<std::string> principals;
+  std::vector<Grant> grants;  ///< In declaration order; no two for the same zone and container.
+  std::string physical_name;  ///< Rendered from naming.role.
+  Location location;
+  Location clearance_location;  ///< The role's location when `clearance` is absent.
+  Location phi_location;        ///< The role's location when `phi` is absent.
+
+  const Grant* find_grant(const std::string& zone, const std::string& container) const;
+};
+
 /// A loaded, merged, interpolated and validated lake configuration.
 struct Lake {
   LakeInfo lake;
@@ -172,12 +224,26 @@ struct Lake {
   Workspace workspace;
   std::vector<Mount> mounts;
 
+  /// `tiers:` lowest first; default_tiers() when omitted.
+  std::vector<std::string> tiers = default_tiers();
+  Location tiers_location;
+  /// `phi_tier`: data of this tier or above needs a role with `phi: true`. Default: "sensitive"
+  /// when that is a tier, else the highest tier.
+  std::string phi_tier = "sensitive";
+  Location phi_tier_location;  ///< Where phi_tier was written; the file when it was not.
+  std::vector<Instance> instances;
+  std::vector<Role> roles;
+
   std::filesystem::path config_path;           ///< The base lake.yaml, absolute.
   std::vector<std::filesystem::path> sources;  ///< Files merged, base first.
   Diagnostics warnings;                        ///< Non-fatal findings (deprecated keys, and so on).
 
   const Zone* find_zone(const std::string& name) const;
   const Pipeline* find_pipeline(const std::string& name) const;
+  const Role* find_role(const std::string& name) const;
+  const Instance* find_instance(const std::string& name) const;
+  /// The position of `tier` in `tiers` (0 = lowest), or -1 when it is not a tier.
+  int tier_rank(const std::string& tier) const;
 };
 
 }  // namespace lakeinfra::config

@@ -17,6 +17,7 @@ const std::vector<std::string> kZonePlaceholders = {"lake", "instance", "region"
                                                     "org",  "zone",     "tier"};
 const std::vector<std::string> kContainerPlaceholders = {"lake", "instance", "region",   "org",
                                                          "zone", "tier",     "container"};
+const std::vector<std::string> kRolePlaceholders = {"lake", "instance", "region", "org", "role"};
 
 std::string braced_list(const std::vector<std::string>& names) {
   std::string out;
@@ -88,9 +89,42 @@ class Renderer {
         });
       }
     }
+    render_roles();
   }
 
  private:
+  // Physical role names, from naming.role; checked only when a role is declared.
+  void render_roles() {
+    Lake& lake = d_.lake;
+    if (lake.roles.empty())
+      return;
+    if (!d_.naming_role_ok || !check_template(lake.naming.role, kRolePlaceholders, "naming.role",
+                                              lake.naming.role_location)) {
+      return;
+    }
+    std::map<std::string, size_t> role_names;
+    for (size_t i = 0; i < lake.roles.size(); ++i) {
+      Role& role = lake.roles[i];
+      VarsOk ok = d_.lake_vars_ok;
+      ok["role"] = i < d_.role_names_ok.size() && d_.role_names_ok[i];
+      if (!usable(lake.naming.role, ok))
+        continue;
+      Vars vars = lake_vars();
+      vars["role"] = role.name;
+      role.physical_name =
+          render_checked(lake.naming.role, vars, role_label(role, i), role.location);
+      check_unique(role_names, role.physical_name, i, [&](size_t j) {
+        return std::pair{role_label(lake.roles[j], j), lake.roles[j].location};
+      });
+    }
+  }
+
+  static std::string role_label(const Role& role, size_t index) {
+    if (role.name.empty())
+      return "role #" + std::to_string(index + 1);
+    return "role \"" + role.name + "\"";
+  }
+
   static std::string zone_label(const Zone& zone, size_t index) {
     if (zone.name.empty())
       return "zone #" + std::to_string(index + 1);

@@ -196,10 +196,12 @@ TEST(PipelinesConfig, TopLevelKeysSuggestTheNewBlocks) {
   EXPECT_THAT(errors(std::string(kHead) + "pipeline: []\nmount: []\n"),
               ElementsAre(err("3:1", "unknown key \"pipeline\" at the top level",
                               "did you mean \"pipelines\"? Valid keys: lake, storage, naming, "
-                              "zones, jobs, artifacts, pipelines, workspace, mounts"),
+                              "zones, jobs, artifacts, pipelines, workspace, mounts, tiers, "
+                              "phi_tier, instances, roles"),
                           err("4:1", "unknown key \"mount\" at the top level",
                               "did you mean \"mounts\"? Valid keys: lake, storage, naming, "
-                              "zones, jobs, artifacts, pipelines, workspace, mounts")));
+                              "zones, jobs, artifacts, pipelines, workspace, mounts, tiers, "
+                              "phi_tier, instances, roles")));
 }
 
 TEST(PipelinesConfig, WrongTypesOfTheBlocks) {

@@ -20,6 +20,25 @@ inline constexpr const char* kArtifactType = "artifact";
 inline constexpr const char* kJobType = "job";
 inline constexpr const char* kMountType = "mount";
 
+/// Governance (docs/explanation/governance.md). Storage providers manage both.
+///
+/// role.NAME: provider_id = the physical role name (naming.role). Attributes:
+///   name          the role's name in the config
+///   clearance     its tier; phi: bool
+///   trust_policy  IAM policy document (JSON object) saying who may assume the role
+///   tags          {"lakeinfra:lake", "lakeinfra:role", "lakeinfra:clearance", "lakeinfra:phi",
+///                  "lakeinfra:managed-by": "lakeinfra"} (string values)
+/// Observable: trust_policy and tags (only the lakeinfra:* keys). Removing a role removes every
+/// inline policy it still has first.
+inline constexpr const char* kRoleType = "role";
+/// grant.ROLE.ZONE or grant.ROLE.ZONE.CONTAINER: one inline policy of the role.
+/// provider_id = "ROLEPHYS/POLICY", POLICY = kGrantPolicyPrefix + "ZONE" or + "ZONE.CONTAINER"
+/// (names hold no dots, so this is unambiguous). Attributes: role, zone, container ("" for a
+/// whole zone), access ("read", "write", "admin"), policy (IAM policy document, JSON object).
+/// Observable: policy. Depends on its role and on its zone or container.
+inline constexpr const char* kGrantType = "grant";
+inline constexpr const char* kGrantPolicyPrefix = "lakeinfra.";
+
 /// A resource as the user declared it, after rendering names: what should exist.
 struct DesiredResource {
   Address address;

@@ -45,7 +45,20 @@ Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
     auto client = s3::S3Client::create(*http, keys, config, *seams.clock);
     if (!client)
       return tl::unexpected(client.error());
-    return s3::make_s3_provider(std::move(http), std::move(*client), *seams.fs);
+    // IAM (roles and grants): on AWS a global service of its own, signed for us-east-1; S3
+    // servers given by `endpoint` (Ceph RGW, MinIO) answer it at the same endpoint.
+    std::unique_ptr<s3::S3Client> iam;
+    if (storage.endpoint.empty()) {
+      s3::S3ClientConfig iam_config = config;
+      iam_config.endpoint = storage.region.starts_with("cn-") ? "https://iam.amazonaws.com.cn"
+                                                              : "https://iam.amazonaws.com";
+      iam_config.region = storage.region.starts_with("cn-") ? "cn-north-1" : "us-east-1";
+      auto iam_client = s3::S3Client::create(*http, keys, iam_config, *seams.clock);
+      if (!iam_client)
+        return tl::unexpected(iam_client.error());
+      iam = std::move(*iam_client);
+    }
+    return s3::make_s3_provider(std::move(http), std::move(*client), *seams.fs, std::move(iam));
   }
 
   std::string known;

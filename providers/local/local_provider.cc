@@ -4,6 +4,7 @@
 #include "providers/artifact.h"
 
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,11 @@ bool is_artifact(const std::string& type) {
   return type == config::kArtifactType;
 }
 
+/// Roles and grants: entries of the access policy document, not paths.
+bool is_governance(const std::string& type) {
+  return type == config::kRoleType || type == config::kGrantType;
+}
+
 /// Zone and container names are lowercase; artifact file names may use capitals too.
 bool safe_char(char c, bool artifact) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
@@ -119,6 +125,10 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
                                               " path component" + (want == 1 ? "" : "s") +
                                               ", not " + std::to_string(parts.size()));
   }
+  if (parts[0].rfind(kLocalAccessPolicyFile, 0) == 0) {
+    return failure(FailureKind::kInvalid,
+                   prefix + "\"" + parts[0] + "\" is reserved for the access policy document");
+  }
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     // The zone and container components of an artifact id follow the zone and container rules.
@@ -140,6 +150,87 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
   return parts;
 }
 
+/// IAM's characters for role and policy names.
+bool iam_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '=' || c == ',' || c == '.' || c == '@' || c == '_' || c == '-';
+}
+
+/// A checked role or grant id: the role's name and, for a grant, the policy's ("" for a role).
+struct PolicyId {
+  std::string role;
+  std::string policy;
+};
+
+/// Splits and checks a role id ("ROLE") or grant id ("ROLE/POLICY").
+ProviderResult<PolicyId> parse_policy_id(const std::string& type, const std::string& provider_id) {
+  std::string prefix = "unsafe " + type + " id \"" + provider_id + "\": ";
+  PolicyId id;
+  if (type == config::kGrantType) {
+    size_t slash = provider_id.find('/');
+    if (slash == std::string::npos || provider_id.find('/', slash + 1) != std::string::npos) {
+      return failure(FailureKind::kInvalid,
+                     prefix + "a grant id is ROLE/POLICY, with exactly one \"/\"");
+    }
+    id.role = provider_id.substr(0, slash);
+    id.policy = provider_id.substr(slash + 1);
+  } else {
+    id.role = provider_id;
+  }
+  auto check = [&](const char* what, const std::string& name) -> std::optional<std::string> {
+    if (name.empty())
+      return prefix + "the " + what + " name is empty";
+    if (name == "." || name == "..")
+      return prefix + "the " + what + " name \"" + name + "\" is not allowed";
+    for (char c : name) {
+      if (!iam_name_char(c)) {
+        return prefix + "the " + what + " name \"" + name +
+               "\" has characters outside [A-Za-z0-9+=,.@_-]";
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto bad = check("role", id.role))
+    return failure(FailureKind::kInvalid, *bad);
+  if (type == config::kGrantType) {
+    if (auto bad = check("policy", id.policy))
+      return failure(FailureKind::kInvalid, *bad);
+  }
+  return id;
+}
+
+/// The member `key` of `object`, or nullptr when `object` is not an object or lacks it.
+const Attributes* member(const Attributes& object, const char* key) {
+  if (!object.is_object())
+    return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+/// Why `doc` is not an access policy document lakeinfra can edit, or nullopt when it is one.
+std::optional<std::string> document_problem(const Attributes& doc) {
+  if (!doc.is_object())
+    return "it is not a JSON object";
+  const Attributes* format = member(doc, "format");
+  if (format == nullptr || !format->is_string())
+    return std::string("it has no \"format\" string");
+  if (*format != kLocalAccessPolicyFormat) {
+    return "its format \"" + format->get<std::string>() + "\" is not \"" +
+           kLocalAccessPolicyFormat + "\"";
+  }
+  const Attributes* roles = member(doc, "roles");
+  if (roles == nullptr || !roles->is_object())
+    return std::string("its \"roles\" is not an object");
+  for (const auto& [name, entry] : roles->items()) {
+    if (!entry.is_object())
+      return "role \"" + name + "\" is not an object";
+    const Attributes* policies = member(entry, "policies");
+    if (policies != nullptr && !policies->is_object())
+      return "the \"policies\" of role \"" + name + "\" is not an object";
+  }
+  return std::nullopt;
+}
+
 std::string plural(uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -150,22 +241,37 @@ class LocalProvider : public Provider {
 
   std::string kind() const override { return "local"; }
 
-  bool manages(const std::string& type) const override { return components_for(type) != 0; }
+  bool manages(const std::string& type) const override {
+    return components_for(type) != 0 || is_governance(type);
+  }
 
-  std::string describe(const std::string& /*type*/, const std::string& provider_id) const override {
+  std::string describe(const std::string& type, const std::string& provider_id) const override {
+    if (is_governance(type)) {
+      std::string file = policy_path().string();
+      auto id = parse_policy_id(type, provider_id);
+      if (!id)
+        return type + " \"" + provider_id + "\" in " + file;
+      if (type == config::kRoleType)
+        return "role " + id->role + " in " + file;
+      return "policy " + id->policy + " of role " + id->role + " in " + file;
+    }
     std::string root = root_.string();
     if (root.empty() || root.back() != '/')
       root += '/';
     return root + provider_id;
   }
 
-  bool requires_replace(const std::string& /*type*/, const std::string& attribute) const override {
+  bool requires_replace(const std::string& type, const std::string& attribute) const override {
+    if (is_governance(type))
+      return false;  // Entries of one document: every change is an edit in place.
     return attribute == "name" || attribute == "zone";
   }
 
   ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                const std::string& provider_id) override {
     return guarded("read", provider_id, [&]() -> ProviderResult<std::optional<Observed>> {
+      if (is_governance(type))
+        return read_policy_entry(type, provider_id);
       auto dir = resolve(type, provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -195,8 +301,8 @@ class LocalProvider : public Provider {
   ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
                                       const std::set<std::string>& excluding) override {
     return guarded("count", provider_id, [&]() -> ProviderResult<uint64_t> {
-      if (is_artifact(type))
-        return uint64_t{0};  // an artifact is lakeinfra's own file, not zone data
+      if (is_artifact(type) || is_governance(type))
+        return uint64_t{0};  // an artifact is lakeinfra's own file, not zone data; roles hold none
       auto dir = resolve(type, provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -211,6 +317,8 @@ class LocalProvider : public Provider {
 
   ProviderResult<Attributes> create(const config::DesiredResource& desired) override {
     return guarded("create", desired.provider_id, [&]() -> ProviderResult<Attributes> {
+      if (is_governance(desired.type))
+        return write_policy_entry(desired);
       auto dir = resolve(desired.type, desired.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -248,6 +356,8 @@ class LocalProvider : public Provider {
   ProviderResult<Attributes> update(const config::ResourceRecord& /*prior*/,
                                     const config::DesiredResource& desired) override {
     return guarded("update", desired.provider_id, [&]() -> ProviderResult<Attributes> {
+      if (is_governance(desired.type))
+        return write_policy_entry(desired);
       auto dir = resolve(desired.type, desired.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -269,6 +379,8 @@ class LocalProvider : public Provider {
 
   ProviderResult<void> remove(const config::ResourceRecord& prior, bool force) override {
     return guarded("remove", prior.provider_id, [&]() -> ProviderResult<void> {
+      if (is_governance(prior.type))
+        return remove_policy_entry(prior);
       auto dir = resolve(prior.type, prior.provider_id);
       if (!dir)
         return tl::unexpected(dir.error());
@@ -527,8 +639,196 @@ class LocalProvider : public Provider {
     return {};
   }
 
+  // --- roles and grants: entries of the access policy document ---
+
+  fs::path policy_path() const { return root_ / kLocalAccessPolicyFile; }
+
+  /// The access policy document; nullopt when the file does not exist. Fails with kConflict
+  /// when it is not a document lakeinfra can edit (not JSON, another format, a directory), with
+  /// kInvalid when it is a symlink. Called with policy_mutex_ held.
+  ProviderResult<std::optional<Attributes>> load_policy_document() {
+    fs::path path = policy_path();
+    auto info = fs_.stat(path);
+    if (!info)
+      return failure("stat", path, info.error());
+    if (!info->exists)
+      return std::optional<Attributes>();
+    if (info->is_symlink) {
+      return failure(FailureKind::kInvalid, "refusing to use " + path.string() +
+                                                ": it is a symlink and could lead outside " +
+                                                root_.string());
+    }
+    if (info->is_directory) {
+      return failure(FailureKind::kConflict,
+                     "access policy path " + path.string() + " exists and is not a regular file");
+    }
+    auto text = fs_.read_file(path);
+    if (!text) {
+      if (text.error() == std::errc::no_such_file_or_directory)
+        return std::optional<Attributes>();
+      return failure("read", path, text.error());
+    }
+    const std::string fix = "; lakeinfra will not overwrite it: fix or remove it by hand";
+    Attributes doc;
+    try {
+      doc = Attributes::parse(*text);
+    } catch (const Attributes::parse_error& e) {
+      return failure(FailureKind::kConflict, "access policy document " + path.string() +
+                                                 " is not valid JSON: " + e.what() + fix);
+    }
+    if (auto problem = document_problem(doc)) {
+      return failure(FailureKind::kConflict, "access policy document " + path.string() +
+                                                 " is not lakeinfra's: " + *problem + fix);
+    }
+    return std::optional<Attributes>(std::move(doc));
+  }
+
+  /// Writes the document atomically (a temporary file renamed into place), making the root if
+  /// needed. Called with policy_mutex_ held: RealFileSystem's temporary name is per process.
+  ProviderResult<void> save_policy_document(const Attributes& doc) {
+    std::string text = doc.dump(2) + "\n";  // throws on invalid UTF-8: before any write
+    if (auto made = fs_.make_directories(root_); !made)
+      return failure("mkdir", root_, made.error());
+    fs::path path = policy_path();
+    if (auto written = fs_.write_file_atomic(path, text, 0644); !written)
+      return failure("write", path, written.error());
+    return {};
+  }
+
+  /// A role's trust policy and lakeinfra:* tags, or a grant's policy; nullopt when the
+  /// document, the role or the policy is missing.
+  ProviderResult<std::optional<Observed>> read_policy_entry(const std::string& type,
+                                                            const std::string& provider_id) {
+    auto id = parse_policy_id(type, provider_id);
+    if (!id)
+      return tl::unexpected(id.error());
+    std::lock_guard lock(policy_mutex_);
+    auto doc = load_policy_document();
+    if (!doc)
+      return tl::unexpected(doc.error());
+    if (!*doc)
+      return std::optional<Observed>();
+    const Attributes* role = member((**doc)["roles"], id->role.c_str());
+    if (role == nullptr)
+      return std::optional<Observed>();
+    Observed observed;
+    if (type == config::kRoleType) {
+      if (const Attributes* trust = member(*role, "trust_policy"))
+        observed.attributes["trust_policy"] = *trust;
+      if (const Attributes* tags = member(*role, "tags"); tags != nullptr && tags->is_object()) {
+        Attributes ours = Attributes::object();
+        for (const auto& [key, value] : tags->items()) {
+          if (key.rfind("lakeinfra:", 0) == 0)
+            ours[key] = value;
+        }
+        observed.attributes["tags"] = std::move(ours);
+      }
+      return std::optional<Observed>(std::move(observed));
+    }
+    const Attributes* policies = member(*role, "policies");
+    const Attributes* policy =
+        policies == nullptr ? nullptr : member(*policies, id->policy.c_str());
+    if (policy == nullptr)
+      return std::optional<Observed>();
+    observed.attributes["policy"] = *policy;
+    return std::optional<Observed>(std::move(observed));
+  }
+
+  /// create and update: sets a role's trust policy and tags (keeping its policies), or a
+  /// grant's policy (its role must be in the document already).
+  ProviderResult<Attributes> write_policy_entry(const config::DesiredResource& desired) {
+    auto id = parse_policy_id(desired.type, desired.provider_id);
+    if (!id)
+      return tl::unexpected(id.error());
+    const std::string what = describe(desired.type, desired.provider_id);
+    auto object_attribute = [&](const char* key, bool required) -> ProviderResult<Attributes> {
+      const Attributes* value = member(desired.attributes, key);
+      if (value == nullptr && !required)
+        return Attributes::object();
+      if (value == nullptr || !value->is_object()) {
+        return failure(FailureKind::kInvalid,
+                       what + ": attribute \"" + key + "\" must be a JSON object");
+      }
+      return *value;
+    };
+
+    Attributes trust, tags, policy;
+    if (desired.type == config::kRoleType) {
+      auto got_trust = object_attribute("trust_policy", true);
+      if (!got_trust)
+        return tl::unexpected(got_trust.error());
+      auto got_tags = object_attribute("tags", false);
+      if (!got_tags)
+        return tl::unexpected(got_tags.error());
+      trust = std::move(*got_trust);
+      tags = std::move(*got_tags);
+    } else {
+      auto got_policy = object_attribute("policy", true);
+      if (!got_policy)
+        return tl::unexpected(got_policy.error());
+      policy = std::move(*got_policy);
+    }
+
+    std::lock_guard lock(policy_mutex_);
+    auto loaded = load_policy_document();
+    if (!loaded)
+      return tl::unexpected(loaded.error());
+    Attributes doc =
+        *loaded ? std::move(**loaded)
+                : Attributes{{"format", kLocalAccessPolicyFormat}, {"roles", Attributes::object()}};
+    Attributes& roles = doc["roles"];
+    if (desired.type == config::kRoleType) {
+      Attributes& entry = roles[id->role];
+      if (!entry.is_object())
+        entry = Attributes::object();
+      if (!member(entry, "policies"))
+        entry["policies"] = Attributes::object();
+      entry["trust_policy"] = std::move(trust);
+      entry["tags"] = std::move(tags);
+    } else {
+      auto role = roles.find(id->role);
+      if (role == roles.end()) {
+        return failure(FailureKind::kNotFound,
+                       "role " + id->role + " is not in " + policy_path().string());
+      }
+      Attributes& policies = (*role)["policies"];  // null (absent) becomes an object
+      policies[id->policy] = std::move(policy);
+    }
+    if (auto saved = save_policy_document(doc); !saved)
+      return tl::unexpected(saved.error());
+    return desired.attributes;
+  }
+
+  /// Removes a role with all its policies, or one policy. Succeeds if it is already gone;
+  /// never writes the document when nothing changes.
+  ProviderResult<void> remove_policy_entry(const config::ResourceRecord& prior) {
+    auto id = parse_policy_id(prior.type, prior.provider_id);
+    if (!id)
+      return tl::unexpected(id.error());
+    std::lock_guard lock(policy_mutex_);
+    auto loaded = load_policy_document();
+    if (!loaded)
+      return tl::unexpected(loaded.error());
+    if (!*loaded)
+      return {};
+    Attributes doc = std::move(**loaded);
+    Attributes& roles = doc["roles"];
+    auto role = roles.find(id->role);
+    if (role == roles.end())
+      return {};
+    if (prior.type == config::kRoleType) {
+      roles.erase(role);
+    } else {
+      auto policies = role->find("policies");
+      if (policies == role->end() || policies->erase(id->policy) == 0)
+        return {};
+    }
+    return save_policy_document(doc);
+  }
+
   const fs::path root_;
   config::FileSystem& fs_;
+  std::mutex policy_mutex_;  ///< Guards each read-modify-write of the access policy document.
 };
 
 /// The root as an absolute, normalised path without a trailing separator.

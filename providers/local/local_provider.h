@@ -12,11 +12,41 @@ namespace lakeinfra::providers {
 /// subdirectory (provider_id "zone-physical/container-physical"). Each holds a small marker file
 /// (.lakeinfra.json) with the attributes lakeinfra can read back (tier, address). Paths never
 /// escape `root`: an id containing "..", an absolute path, or a symlink component is refused
-/// with kInvalid. `fs` must outlive the provider.
+/// with kInvalid. A zone id of kLocalAccessPolicyFile (or its temporary files) is refused too.
+///
+/// Roles and grants (config/resource.h) live in one JSON document, <root>/access-policy.json
+/// (kLocalAccessPolicyFile), rewritten atomically on each change, read-modify-write under a
+/// lock. A role's provider_id is its physical name, a grant's "ROLE/POLICY"; each name uses
+/// IAM's characters [A-Za-z0-9+=,.@_-], is not "." nor "..", and a grant id has exactly one
+/// "/" (kInvalid otherwise). A grant whose role is not in the document fails with kNotFound.
+/// A document lakeinfra cannot read (not JSON, another format) fails every role and grant call
+/// with kConflict and is never overwritten: a person must fix or remove it.
+///
+/// `fs` must outlive the provider.
 std::unique_ptr<Provider> make_local_provider(const std::filesystem::path& root,
                                               config::FileSystem& fs);
 
 /// Name of the marker file in each zone and container directory.
 inline constexpr const char* kLocalMarkerFile = ".lakeinfra.json";
+
+/// Name of the access policy document in the root, holding every role and grant:
+///
+///     {
+///       "format": "lakeinfra-access-policy/1",
+///       "roles": {
+///         "ROLE": {
+///           "policies": {"POLICY": {IAM policy document}, ...},
+///           "tags": {"lakeinfra:lake": "...", ...},
+///           "trust_policy": {IAM policy document}
+///         }
+///       }
+///     }
+///
+/// Keys are sorted; the file is pretty-printed with a 2-space indent and has mode 0644 (it holds
+/// no secrets). Zone names hold no dots, so it never collides with a zone directory. Removing
+/// the last role leaves the document with an empty "roles" object.
+inline constexpr const char* kLocalAccessPolicyFile = "access-policy.json";
+/// The value of its "format" key.
+inline constexpr const char* kLocalAccessPolicyFormat = "lakeinfra-access-policy/1";
 
 }  // namespace lakeinfra::providers

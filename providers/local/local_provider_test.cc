@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -182,7 +183,9 @@ TEST_F(LocalProviderTest, IdentifiesItself) {
   EXPECT_EQ(provider_->kind(), "local");
   EXPECT_TRUE(provider_->manages("zone"));
   EXPECT_TRUE(provider_->manages("container"));
-  EXPECT_FALSE(provider_->manages("role"));
+  EXPECT_TRUE(provider_->manages("role"));
+  EXPECT_TRUE(provider_->manages("grant"));
+  EXPECT_FALSE(provider_->manages("job"));
   EXPECT_EQ(provider_->describe("container", "a/b"), (root() / "a/b").string());
   for (const char* attribute : {"name", "zone"}) {
     EXPECT_TRUE(provider_->requires_replace("zone", attribute)) << attribute;
@@ -428,7 +431,10 @@ TEST_F(LocalProviderTest, UnsafeIdsAreRefused) {
       {"container", "/tmp/c"},
       {"container", "z/"},
       {"container", "z/../../x"},
-      {"role", "z"},
+      {"job", "z"},
+      {"zone", "access-policy.json"},
+      {"zone", "access-policy.json.tmp-12"},
+      {"container", "access-policy.json/c"},
   };
   for (const auto& [type, id] : cases) {
     SCOPED_TRACE(type + " \"" + id + "\"");
@@ -729,6 +735,424 @@ TEST_F(LocalProviderTest, ArtifactPathThatIsADirectoryIsConflict) {
   auto removed = provider_->remove(record(artifact(source, "w")), false);
   ASSERT_FALSE(removed);
   EXPECT_EQ(removed.error().kind, FailureKind::kConflict);
+}
+
+// --- roles and grants: the access policy document ---
+
+constexpr const char* kRole = "healthetl-dev01-analyst";
+constexpr const char* kPolicy = "lakeinfra.gold.curated";
+
+Attributes trust_policy(const std::string& principal = "arn:aws:iam::123:root") {
+  return {{"Version", "2012-10-17"},
+          {"Statement", Attributes::array({{{"Effect", "Allow"},
+                                            {"Principal", {{"AWS", principal}}},
+                                            {"Action", "sts:AssumeRole"}}})}};
+}
+
+Attributes policy_document(const std::string& action = "s3:GetObject",
+                           const std::string& resource = "arn:aws:s3:::healthetl-dev01-gold/*") {
+  return {{"Version", "2012-10-17"},
+          {"Statement", Attributes::array({{{"Effect", "Allow"},
+                                            {"Action", Attributes::array({action})},
+                                            {"Resource", Attributes::array({resource})}}})}};
+}
+
+DesiredResource role(const std::string& physical = kRole) {
+  DesiredResource d;
+  d.address = Address("role", {"analyst"});
+  d.type = "role";
+  d.provider_id = physical;
+  d.attributes = {{"name", "analyst"},
+                  {"clearance", "internal"},
+                  {"phi", false},
+                  {"trust_policy", trust_policy()},
+                  {"tags",
+                   {{"lakeinfra:lake", "healthetl"},
+                    {"lakeinfra:role", "analyst"},
+                    {"lakeinfra:clearance", "internal"},
+                    {"lakeinfra:phi", "false"},
+                    {"lakeinfra:managed-by", "lakeinfra"}}}};
+  return d;
+}
+
+DesiredResource grant(const std::string& role_physical = kRole, const std::string& policy = kPolicy,
+                      const Attributes& document = policy_document()) {
+  DesiredResource d;
+  d.address = Address("grant", {"analyst", "gold", "curated"});
+  d.type = "grant";
+  d.provider_id = role_physical + "/" + policy;
+  d.attributes = {{"role", "analyst"},
+                  {"zone", "gold"},
+                  {"container", "curated"},
+                  {"access", "read"},
+                  {"policy", document}};
+  return d;
+}
+
+class LocalAccessPolicyTest : public LocalProviderTest {
+ protected:
+  fs::path policy_file() const { return root() / kLocalAccessPolicyFile; }
+  Attributes document() const { return Attributes::parse(read_text(policy_file())); }
+  std::string grant_id() const { return std::string(kRole) + "/" + kPolicy; }
+
+  std::optional<Observed> read_ok(const std::string& type, const std::string& id) {
+    auto observed = provider_->read(type, id);
+    EXPECT_TRUE(observed) << observed.error().message;
+    return observed ? *observed : std::nullopt;
+  }
+};
+
+TEST_F(LocalAccessPolicyTest, DescribeNamesTheDocument) {
+  std::string file = policy_file().string();
+  EXPECT_EQ(provider_->describe("role", kRole), "role healthetl-dev01-analyst in " + file);
+  EXPECT_EQ(provider_->describe("grant", grant_id()),
+            "policy lakeinfra.gold.curated of role healthetl-dev01-analyst in " + file);
+  EXPECT_EQ(provider_->describe("grant", "no-slash"), "grant \"no-slash\" in " + file);
+  EXPECT_FALSE(provider_->requires_replace("role", "name"));
+  EXPECT_FALSE(provider_->requires_replace("grant", "zone"));
+  EXPECT_FALSE(provider_->requires_replace("grant", "policy"));
+  EXPECT_EQ(provider_->count_data("role", kRole, {}), uint64_t{0});
+  EXPECT_EQ(provider_->count_data("grant", grant_id(), {}), uint64_t{0});
+}
+
+TEST_F(LocalAccessPolicyTest, CreateRoleWritesTheDocument) {
+  auto created = provider_->create(role());
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(*created, role().attributes);
+
+  Attributes expected = {{"format", "lakeinfra-access-policy/1"},
+                         {"roles",
+                          {{kRole,
+                            {{"trust_policy", trust_policy()},
+                             {"tags", role().attributes["tags"]},
+                             {"policies", Attributes::object()}}}}}};
+  EXPECT_EQ(document(), expected);
+  // Pretty-printed with sorted keys, ending in a newline.
+  EXPECT_EQ(read_text(policy_file()), expected.dump(2) + "\n");
+  EXPECT_EQ(read_text(policy_file()).rfind("{\n  \"format\": \"lakeinfra-access-policy/1\",\n", 0),
+            0u);
+  EXPECT_EQ(fs::status(policy_file()).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                fs::perms::others_read);
+  // Only the document is in the root: no temporary file left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(root()), fs::directory_iterator()), 1);
+}
+
+TEST_F(LocalAccessPolicyTest, ReadRoleShowsTrustPolicyAndLakeinfraTags) {
+  auto missing_file = read_ok("role", kRole);
+  EXPECT_FALSE(missing_file.has_value());
+  EXPECT_FALSE(fs::exists(root()));  // reading makes nothing
+
+  ASSERT_TRUE(provider_->create(role()));
+  auto other = read_ok("role", "healthetl-dev01-other");
+  EXPECT_FALSE(other.has_value());
+
+  // A tag added by hand outside lakeinfra's keys is not observed.
+  Attributes doc = document();
+  doc["roles"][kRole]["tags"]["team"] = "data";
+  write_text(policy_file(), doc.dump(2));
+  auto observed = read_ok("role", kRole);
+  ASSERT_TRUE(observed.has_value());
+  EXPECT_EQ(observed->attributes,
+            Attributes({{"trust_policy", trust_policy()}, {"tags", role().attributes["tags"]}}));
+  EXPECT_FALSE(observed->unmanaged);
+}
+
+TEST_F(LocalAccessPolicyTest, UpdateRoleKeepsItsPolicies) {
+  ASSERT_TRUE(provider_->create(role()));
+  ASSERT_TRUE(provider_->create(grant()));
+  DesiredResource changed = role();
+  changed.attributes["trust_policy"] = trust_policy("arn:aws:iam::456:root");
+  changed.attributes["tags"]["lakeinfra:clearance"] = "confidential";
+  auto updated = provider_->update(record(role()), changed);
+  ASSERT_TRUE(updated) << updated.error().message;
+  EXPECT_EQ(*updated, changed.attributes);
+  Attributes entry = document()["roles"][kRole];
+  EXPECT_EQ(entry["trust_policy"], trust_policy("arn:aws:iam::456:root"));
+  EXPECT_EQ(entry["tags"]["lakeinfra:clearance"], "confidential");
+  EXPECT_EQ(entry["policies"], Attributes({{kPolicy, policy_document()}}));
+  // create of an existing role is the same edit.
+  ASSERT_TRUE(provider_->create(role()));
+  EXPECT_EQ(document()["roles"][kRole]["policies"], Attributes({{kPolicy, policy_document()}}));
+  EXPECT_EQ(document()["roles"][kRole]["trust_policy"], trust_policy());
+}
+
+TEST_F(LocalAccessPolicyTest, GrantCreateReadUpdateRemove) {
+  ASSERT_TRUE(provider_->create(role()));
+  auto none = read_ok("grant", grant_id());
+  EXPECT_FALSE(none.has_value());
+
+  auto created = provider_->create(grant());
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(*created, grant().attributes);
+  EXPECT_EQ(document()["roles"][kRole]["policies"][kPolicy], policy_document());
+  auto observed = read_ok("grant", grant_id());
+  ASSERT_TRUE(observed.has_value());
+  EXPECT_EQ(observed->attributes, Attributes({{"policy", policy_document()}}));
+
+  DesiredResource write = grant(kRole, kPolicy, policy_document("s3:PutObject"));
+  write.attributes["access"] = "write";
+  auto updated = provider_->update(record(grant()), write);
+  ASSERT_TRUE(updated) << updated.error().message;
+  auto after = read_ok("grant", grant_id());
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->attributes, Attributes({{"policy", policy_document("s3:PutObject")}}));
+
+  // A second policy of the same role is kept when the first is removed.
+  ASSERT_TRUE(provider_->create(grant(kRole, "lakeinfra.bronze")));
+  auto removed = provider_->remove(record(write), false);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(read_ok("grant", grant_id()).has_value());
+  EXPECT_EQ(document()["roles"][kRole]["policies"],
+            Attributes({{"lakeinfra.bronze", policy_document()}}));
+  // The role itself is untouched.
+  EXPECT_EQ(document()["roles"][kRole]["trust_policy"], trust_policy());
+
+  // Removing again, or a grant of a missing role, succeeds and writes nothing.
+  std::string before = read_text(policy_file());
+  EXPECT_TRUE(provider_->remove(record(write), false));
+  EXPECT_TRUE(provider_->remove(record(grant("healthetl-dev01-nobody")), true));
+  EXPECT_EQ(read_text(policy_file()), before);
+}
+
+TEST_F(LocalAccessPolicyTest, HandEditedPolicyShowsAsDrift) {
+  ASSERT_TRUE(provider_->create(role()));
+  ASSERT_TRUE(provider_->create(grant()));
+  Attributes doc = document();
+  doc["roles"][kRole]["policies"][kPolicy] = policy_document("s3:*", "*");
+  doc["roles"][kRole]["trust_policy"] = trust_policy("*");
+  write_text(policy_file(), doc.dump());
+  auto observed = read_ok("grant", grant_id());
+  ASSERT_TRUE(observed.has_value());
+  EXPECT_EQ(observed->attributes, Attributes({{"policy", policy_document("s3:*", "*")}}));
+  auto role_observed = read_ok("role", kRole);
+  ASSERT_TRUE(role_observed.has_value());
+  EXPECT_EQ(role_observed->attributes["trust_policy"], trust_policy("*"));
+
+  // A policy deleted by hand is gone; update puts it back.
+  doc["roles"][kRole]["policies"].erase(kPolicy);
+  write_text(policy_file(), doc.dump());
+  EXPECT_FALSE(read_ok("grant", grant_id()).has_value());
+  ASSERT_TRUE(provider_->update(record(grant()), grant()));
+  EXPECT_EQ(document()["roles"][kRole]["policies"][kPolicy], policy_document());
+}
+
+TEST_F(LocalAccessPolicyTest, RemoveRoleRemovesItsPolicies) {
+  ASSERT_TRUE(provider_->create(role()));
+  ASSERT_TRUE(provider_->create(role("healthetl-dev01-engineer")));
+  ASSERT_TRUE(provider_->create(grant()));
+  ASSERT_TRUE(provider_->create(grant(kRole, "lakeinfra.bronze")));
+  auto removed = provider_->remove(record(role()), false);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(read_ok("role", kRole).has_value());
+  EXPECT_FALSE(read_ok("grant", grant_id()).has_value());
+  EXPECT_EQ(document()["roles"].size(), 1u);
+  EXPECT_TRUE(read_ok("role", "healthetl-dev01-engineer").has_value());
+
+  // The last role gone leaves the document with an empty roles object.
+  ASSERT_TRUE(provider_->remove(record(role("healthetl-dev01-engineer")), true));
+  EXPECT_EQ(document(),
+            Attributes({{"format", "lakeinfra-access-policy/1"}, {"roles", Attributes::object()}}));
+  // Removing a missing role succeeds; with no document, nothing is made.
+  EXPECT_TRUE(provider_->remove(record(role()), false));
+  fs::remove(policy_file());
+  EXPECT_TRUE(provider_->remove(record(role()), false));
+  EXPECT_TRUE(provider_->remove(record(grant()), false));
+  EXPECT_FALSE(fs::exists(policy_file()));
+}
+
+TEST_F(LocalAccessPolicyTest, GrantOfMissingRoleIsNotFound) {
+  auto no_document = provider_->create(grant());
+  ASSERT_FALSE(no_document);
+  EXPECT_EQ(no_document.error().kind, FailureKind::kNotFound);
+  EXPECT_EQ(no_document.error().message,
+            "role healthetl-dev01-analyst is not in " + policy_file().string());
+  EXPECT_FALSE(fs::exists(policy_file()));
+
+  ASSERT_TRUE(provider_->create(role("healthetl-dev01-engineer")));
+  std::string before = read_text(policy_file());
+  auto updated = provider_->update(record(grant()), grant());
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error().kind, FailureKind::kNotFound);
+  EXPECT_EQ(read_text(policy_file()), before);
+}
+
+TEST_F(LocalAccessPolicyTest, AttributesThatAreNotDocumentsAreInvalid) {
+  DesiredResource bad_role = role();
+  bad_role.attributes.erase("trust_policy");
+  auto created = provider_->create(bad_role);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(created.error().message, "role healthetl-dev01-analyst in " + policy_file().string() +
+                                         ": attribute \"trust_policy\" must be a JSON object");
+  bad_role.attributes = Attributes::array({1});
+  EXPECT_EQ(provider_->create(bad_role).error().kind, FailureKind::kInvalid);
+
+  ASSERT_TRUE(provider_->create(role()));
+  DesiredResource bad_grant = grant();
+  bad_grant.attributes["policy"] = "s3:*";
+  auto granted = provider_->create(bad_grant);
+  ASSERT_FALSE(granted);
+  EXPECT_EQ(granted.error().kind, FailureKind::kInvalid);
+  EXPECT_FALSE(read_ok("grant", grant_id()).has_value());
+
+  // Invalid UTF-8 cannot be written: an internal failure, and the document is unchanged.
+  std::string before = read_text(policy_file());
+  DesiredResource utf = grant();
+  utf.attributes["policy"]["Sid"] = std::string("\xff\xfe");
+  auto thrown = provider_->create(utf);
+  ASSERT_FALSE(thrown);
+  EXPECT_EQ(thrown.error().kind, FailureKind::kInternal);
+  EXPECT_EQ(read_text(policy_file()), before);
+}
+
+TEST_F(LocalAccessPolicyTest, UnreadableDocumentIsRefusedAndLeftUntouched) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"{not json", "is not valid JSON: [json.exception.parse_error.101] parse error at line 1"},
+      {"", "is not valid JSON"},
+      {"[]", "is not lakeinfra's: it is not a JSON object"},
+      {"{\"roles\": {}}", "is not lakeinfra's: it has no \"format\" string"},
+      {"{\"format\": \"lakeinfra-access-policy/2\", \"roles\": {}}",
+       "is not lakeinfra's: its format \"lakeinfra-access-policy/2\" is not "
+       "\"lakeinfra-access-policy/1\""},
+      {"{\"format\": \"lakeinfra-access-policy/1\", \"roles\": []}",
+       "its \"roles\" is not an object"},
+      {"{\"format\": \"lakeinfra-access-policy/1\", \"roles\": {\"r\": 1}}",
+       "role \"r\" is not an object"},
+      {"{\"format\": \"lakeinfra-access-policy/1\", \"roles\": {\"r\": {\"policies\": 1}}}",
+       "the \"policies\" of role \"r\" is not an object"},
+  };
+  for (const auto& [text, problem] : cases) {
+    SCOPED_TRACE(text);
+    write_text(policy_file(), text);
+    auto check = [&](const auto& result) {
+      ASSERT_FALSE(result);
+      EXPECT_EQ(result.error().kind, FailureKind::kConflict);
+      EXPECT_EQ(
+          result.error().message.rfind("access policy document " + policy_file().string() + " ", 0),
+          0u)
+          << result.error().message;
+      EXPECT_NE(result.error().message.find(problem), std::string::npos) << result.error().message;
+      EXPECT_NE(result.error().message.find("fix or remove it by hand"), std::string::npos);
+    };
+    check(provider_->read("role", kRole));
+    check(provider_->read("grant", grant_id()));
+    check(provider_->create(role()));
+    check(provider_->update(record(role()), role()));
+    check(provider_->create(grant()));
+    check(provider_->remove(record(role()), true));
+    check(provider_->remove(record(grant()), false));
+    EXPECT_EQ(read_text(policy_file()), text);
+  }
+}
+
+TEST_F(LocalAccessPolicyTest, DocumentPathThatIsNotAFileIsRefused) {
+  fs::create_directories(policy_file());
+  auto dir = provider_->create(role());
+  ASSERT_FALSE(dir);
+  EXPECT_EQ(dir.error().kind, FailureKind::kConflict);
+  fs::remove(policy_file());
+
+  fs::path outside = tmp_.path() / "elsewhere.json";
+  write_text(outside, "{\"format\": \"lakeinfra-access-policy/1\", \"roles\": {}}");
+  fs::create_symlink(outside, policy_file());
+  auto link = provider_->create(role());
+  ASSERT_FALSE(link);
+  EXPECT_EQ(link.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(provider_->read("role", kRole).error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(read_text(outside), "{\"format\": \"lakeinfra-access-policy/1\", \"roles\": {}}");
+}
+
+TEST_F(LocalAccessPolicyTest, IoFailuresNameTheDocument) {
+  ASSERT_TRUE(provider_->create(role()));
+  fs_.fail("write", policy_file(), std::errc::no_space_on_device);
+  auto written = provider_->create(grant());
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().kind, FailureKind::kInternal);
+  EXPECT_EQ(written.error().message.rfind("write " + policy_file().string() + ": ", 0), 0u)
+      << written.error().message;
+  fs_.fail("read", policy_file(), std::errc::permission_denied);
+  auto read = provider_->read("role", kRole);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind, FailureKind::kAuth);
+}
+
+TEST_F(LocalAccessPolicyTest, ConcurrentGrantsAreAllKept) {
+  constexpr int kRoles = 5;
+  constexpr int kThreads = 10;
+  constexpr int kGrantsPerThread = 5;  // 50 grants in all
+  for (int r = 0; r < kRoles; ++r)
+    ASSERT_TRUE(provider_->create(role("role" + std::to_string(r))));
+  std::vector<std::thread> threads;
+  std::vector<int> ok(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int good = 0;
+      for (int g = 0; g < kGrantsPerThread; ++g) {
+        int n = t * kGrantsPerThread + g;
+        DesiredResource d =
+            grant("role" + std::to_string(n % kRoles), "lakeinfra.zone" + std::to_string(n),
+                  policy_document("s3:GetObject", std::to_string(n)));
+        auto created = provider_->create(d);
+        auto observed = provider_->read("grant", d.provider_id);
+        good += created.has_value() && observed && observed->has_value();
+      }
+      ok[static_cast<size_t>(t)] = good;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(ok[static_cast<size_t>(t)], kGrantsPerThread) << t;
+  Attributes roles = document()["roles"];
+  size_t total = 0;
+  for (int r = 0; r < kRoles; ++r)
+    total += roles["role" + std::to_string(r)]["policies"].size();
+  EXPECT_EQ(total, size_t{kThreads * kGrantsPerThread});
+  for (int n = 0; n < kThreads * kGrantsPerThread; ++n) {
+    EXPECT_EQ(roles["role" + std::to_string(n % kRoles)]["policies"]
+                   ["lakeinfra.zone" + std::to_string(n)],
+              policy_document("s3:GetObject", std::to_string(n)))
+        << n;
+  }
+}
+
+TEST_F(LocalAccessPolicyTest, InvalidIdsAreRefused) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"role", ""},      {"role", "."},    {"role", ".."},     {"role", "a/b"},   {"role", "a b"},
+      {"role", "../x"},  {"role", "r\"x"}, {"grant", ""},      {"grant", "r"},    {"grant", "/p"},
+      {"grant", "r/"},   {"grant", "/"},   {"grant", "r/p/q"}, {"grant", "r//p"}, {"grant", "../p"},
+      {"grant", "r/.."}, {"grant", "./p"}, {"grant", "r/p q"}, {"grant", "r\\p"},
+  };
+  ASSERT_TRUE(provider_->create(role("r")));
+  std::string before = read_text(policy_file());
+  for (const auto& [type, id] : cases) {
+    SCOPED_TRACE(type + " \"" + id + "\"");
+    DesiredResource d = type == "role" ? role(id) : grant("r", "p");
+    d.provider_id = id;
+    for (const auto& failed :
+         {provider_->create(d).error(), provider_->update(record(d), d).error(),
+          provider_->read(type, id).error(), provider_->remove(record(d), true).error()}) {
+      EXPECT_EQ(failed.kind, FailureKind::kInvalid);
+      EXPECT_EQ(failed.message.rfind("unsafe " + type + " id \"" + id + "\": ", 0), 0u)
+          << failed.message;
+    }
+  }
+  EXPECT_EQ(read_text(policy_file()), before);
+
+  auto slash = provider_->read("grant", "r/p/q");
+  EXPECT_EQ(slash.error().message,
+            "unsafe grant id \"r/p/q\": a grant id is ROLE/POLICY, with exactly one \"/\"");
+  auto dots = provider_->read("grant", "r/..");
+  EXPECT_EQ(dots.error().message,
+            "unsafe grant id \"r/..\": the policy name \"..\" is not allowed");
+  auto chars = provider_->read("role", "a b");
+  EXPECT_EQ(chars.error().message,
+            "unsafe role id \"a b\": the role name \"a b\" has characters outside "
+            "[A-Za-z0-9+=,.@_-]");
+  // IAM's characters are all accepted.
+  auto iam = read_ok("grant", "Role+=,.@_-1/lakeinfra.Gold+=,@_-");
+  EXPECT_FALSE(iam.has_value());
 }
 
 }  // namespace

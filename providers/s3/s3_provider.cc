@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "providers/artifact.h"
+#include "providers/s3/iam_resources.h"
 
 namespace lakeinfra::providers::s3 {
 namespace {
@@ -66,23 +67,43 @@ bool is_marker(const std::string& key, uint64_t size) {
 class S3Provider : public Provider {
  public:
   S3Provider(std::unique_ptr<http::Client> http, std::unique_ptr<S3Client> client,
-             config::FileSystem& fs)
-      : http_(std::move(http)), client_(std::move(client)), fs_(fs) {}
+             config::FileSystem& fs, std::unique_ptr<S3Client> iam_client)
+      : http_(std::move(http)),
+        client_(std::move(client)),
+        iam_client_(std::move(iam_client)),
+        iam_(iam_client_ ? *iam_client_ : *client_),
+        fs_(fs) {}
 
   std::string kind() const override { return "s3"; }
   bool manages(const std::string& type) const override {
     return type == config::kZoneType || type == config::kContainerType ||
-           type == config::kArtifactType;
+           type == config::kArtifactType || is_iam(type);
   }
   std::string describe(const std::string& type, const std::string& provider_id) const override {
+    if (type == config::kRoleType)
+      return "iam role " + provider_id;
+    if (type == config::kGrantType) {
+      size_t slash = provider_id.find('/');
+      if (slash != std::string::npos) {
+        return "iam role " + provider_id.substr(0, slash) + ", inline policy " +
+               provider_id.substr(slash + 1);
+      }
+      return "iam inline policy " + provider_id;
+    }
     return "s3://" + provider_id + (type == config::kContainerType ? "/" : "");
   }
-  bool requires_replace(const std::string& /*type*/, const std::string& attribute) const override {
+  bool requires_replace(const std::string& type, const std::string& attribute) const override {
+    if (is_iam(type))
+      return false;  // a role's and a policy's documents and tags change in place
     return attribute == "name" || attribute == "zone";
   }
 
   ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                const std::string& provider_id) override {
+    if (type == config::kRoleType)
+      return read_role(iam_, provider_id);
+    if (type == config::kGrantType)
+      return read_grant(iam_, provider_id);
     auto id = parse_id(type, provider_id);
     if (!id)
       return tl::unexpected(id.error());
@@ -131,6 +152,8 @@ class S3Provider : public Provider {
 
   ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
                                       const std::set<std::string>& excluding) override {
+    if (is_iam(type))
+      return uint64_t{0};  // roles and policies hold no data
     auto id = parse_id(type, provider_id);
     if (!id)
       return tl::unexpected(id.error());
@@ -148,6 +171,14 @@ class S3Provider : public Provider {
   }
 
   ProviderResult<Attributes> create(const config::DesiredResource& desired) override {
+    if (desired.type == config::kRoleType) {
+      auto hold = role_locks_.lock(desired.provider_id);
+      return create_role(iam_, desired);
+    }
+    if (desired.type == config::kGrantType) {
+      auto hold = role_locks_.lock(role_of_grant(desired.provider_id));
+      return put_grant(iam_, desired);
+    }
     auto id = parse_id(desired.type, desired.provider_id);
     if (!id)
       return tl::unexpected(id.error());
@@ -167,6 +198,14 @@ class S3Provider : public Provider {
 
   ProviderResult<Attributes> update(const config::ResourceRecord& /*prior*/,
                                     const config::DesiredResource& desired) override {
+    if (desired.type == config::kRoleType) {
+      auto hold = role_locks_.lock(desired.provider_id);
+      return update_role(iam_, desired);
+    }
+    if (desired.type == config::kGrantType) {
+      auto hold = role_locks_.lock(role_of_grant(desired.provider_id));
+      return put_grant(iam_, desired);
+    }
     auto id = parse_id(desired.type, desired.provider_id);
     if (!id)
       return tl::unexpected(id.error());
@@ -182,6 +221,14 @@ class S3Provider : public Provider {
   }
 
   ProviderResult<void> remove(const config::ResourceRecord& prior, bool force) override {
+    if (prior.type == config::kRoleType) {
+      auto hold = role_locks_.lock(prior.provider_id);
+      return remove_role(iam_, prior.provider_id);
+    }
+    if (prior.type == config::kGrantType) {
+      auto hold = role_locks_.lock(role_of_grant(prior.provider_id));
+      return remove_grant(iam_, prior.provider_id);
+    }
     auto id = parse_id(prior.type, prior.provider_id);
     if (!id)
       return tl::unexpected(id.error());
@@ -252,6 +299,17 @@ class S3Provider : public Provider {
   }
 
  private:
+  /// The role part of a grant's "ROLE/POLICY" id ("" when it is malformed: put_grant and
+  /// remove_grant refuse it).
+  static std::string role_of_grant(const std::string& provider_id) {
+    auto id = parse_grant_id(provider_id);
+    return id ? id->role : std::string();
+  }
+
+  static bool is_iam(const std::string& type) {
+    return type == config::kRoleType || type == config::kGrantType;
+  }
+
   /// Uploads the artifact's source (checked against its planned SHA-256), recording the hash in
   /// the object's metadata so refresh can compare it without downloading.
   ProviderResult<Attributes> upload_artifact(const Id& id, const config::DesiredResource& desired) {
@@ -357,8 +415,11 @@ class S3Provider : public Provider {
     return desired.attributes;
   }
 
-  std::unique_ptr<http::Client> http_;  // declared first: destroyed after the client
+  std::unique_ptr<http::Client> http_;  // declared first: destroyed after the clients
   std::unique_ptr<S3Client> client_;
+  RoleLocks role_locks_;
+  std::unique_ptr<S3Client> iam_client_;  ///< Null: IAM calls go through client_.
+  IamClient iam_;
   config::FileSystem& fs_;  ///< For artifact sources.
 };
 
@@ -383,9 +444,9 @@ FailureKind failure_kind_of(S3FailureKind kind) {
 }
 
 std::unique_ptr<Provider> make_s3_provider(std::unique_ptr<http::Client> http,
-                                           std::unique_ptr<S3Client> client,
-                                           config::FileSystem& fs) {
-  return std::make_unique<S3Provider>(std::move(http), std::move(client), fs);
+                                           std::unique_ptr<S3Client> client, config::FileSystem& fs,
+                                           std::unique_ptr<S3Client> iam) {
+  return std::make_unique<S3Provider>(std::move(http), std::move(client), fs, std::move(iam));
 }
 
 }  // namespace lakeinfra::providers::s3

@@ -123,4 +123,20 @@ struct ListVersionsPage {
   std::string next_version_id_marker;
 };
 
+/// An IAM role as GetRole / CreateRole describe it.
+struct RoleInfo {
+  std::string name;
+  std::string arn;   ///< "arn:aws:iam::123456789012:role/NAME"; RGW: "arn:aws:iam:::role/NAME".
+  std::string path;  ///< "/" unless made with another path.
+  std::string trust_policy;  ///< The AssumeRolePolicyDocument, decoded JSON text.
+  Tags tags;
+};
+
+/// One page of ListRolePolicies; pass `marker` back for the next while `truncated`.
+struct RolePolicyNamesPage {
+  std::vector<std::string> names;
+  bool truncated = false;
+  std::string marker;
+};
+
 }  // namespace lakeinfra::providers::s3

@@ -218,4 +218,124 @@ tl::expected<DeleteObjectsResult, std::string> parse_delete_result(std::string_v
   });
 }
 
+namespace {
+
+/// The `<XResult>` child of an IAM response's root (any root name).
+tl::expected<pugi::xml_node, std::string> iam_result(pugi::xml_document& doc,
+                                                     std::string_view xml) {
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed) {
+    return tl::unexpected("malformed XML at byte " + std::to_string(parsed.offset) + ": " +
+                          parsed.description());
+  }
+  pugi::xml_node root = doc.document_element();
+  for (pugi::xml_node child : root.children()) {
+    std::string_view name = child.name();
+    if (name.size() > 6 && name.ends_with("Result"))
+      return child;
+  }
+  return tl::unexpected("expected a result in <" + std::string(root.name()) + ">");
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// Tags of a <Tags> element in AWS's member shape or RGW's alternating Key/Value shape.
+Tags parse_iam_tags(const pugi::xml_node& tags) {
+  Tags out;
+  for (pugi::xml_node member : tags.children("member"))
+    out[text(member, "Key")] = text(member, "Value");
+  // RGW: <Key><Key>k</Key></Key><Value><Value>v</Value></Value>, alternating.
+  std::string key;
+  bool have_key = false;
+  for (pugi::xml_node node : tags.children()) {
+    std::string_view name = node.name();
+    if (name == "Key") {
+      key = node.child("Key") ? text(node, "Key") : node.text().as_string();
+      have_key = true;
+    } else if (name == "Value" && have_key) {
+      out[key] = node.child("Value") ? text(node, "Value") : node.text().as_string();
+      have_key = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string decode_policy_document(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '%')
+    return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    int hi = 0;
+    int lo = 0;
+    if (text[i] == '%' && i + 2 < text.size() && (hi = hex_value(text[i + 1])) >= 0 &&
+        (lo = hex_value(text[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+tl::expected<RoleInfo, std::string> parse_role(std::string_view xml) {
+  return guarded([&]() -> tl::expected<RoleInfo, std::string> {
+    pugi::xml_document doc;
+    auto result = iam_result(doc, xml);
+    if (!result)
+      return tl::unexpected(result.error());
+    pugi::xml_node role = result->child("Role");
+    if (!role)
+      return tl::unexpected(std::string("expected <Role> in <") + result->name() + ">");
+    RoleInfo info;
+    info.name = text(role, "RoleName");
+    info.arn = text(role, "Arn");
+    info.path = text(role, "Path");
+    info.trust_policy = decode_policy_document(text(role, "AssumeRolePolicyDocument"));
+    info.tags = parse_iam_tags(role.child("Tags"));
+    return info;
+  });
+}
+
+tl::expected<std::string, std::string> parse_role_policy(std::string_view xml) {
+  return guarded([&]() -> tl::expected<std::string, std::string> {
+    pugi::xml_document doc;
+    auto result = iam_result(doc, xml);
+    if (!result)
+      return tl::unexpected(result.error());
+    pugi::xml_node document = result->child("PolicyDocument");
+    if (!document)
+      return tl::unexpected(std::string("expected <PolicyDocument> in <") + result->name() + ">");
+    return decode_policy_document(document.text().as_string());
+  });
+}
+
+tl::expected<RolePolicyNamesPage, std::string> parse_role_policy_names(std::string_view xml) {
+  return guarded([&]() -> tl::expected<RolePolicyNamesPage, std::string> {
+    pugi::xml_document doc;
+    auto result = iam_result(doc, xml);
+    if (!result)
+      return tl::unexpected(result.error());
+    RolePolicyNamesPage page;
+    for (pugi::xml_node member : result->child("PolicyNames").children("member"))
+      page.names.push_back(member.text().as_string());
+    page.truncated = flag(*result, "IsTruncated");
+    page.marker = text(*result, "Marker");
+    return page;
+  });
+}
+
 }  // namespace lakeinfra::providers::s3

@@ -33,4 +33,22 @@ tl::expected<ListObjectsPage, std::string> parse_list_objects_v2(std::string_vie
 tl::expected<ListVersionsPage, std::string> parse_list_versions(std::string_view xml);
 tl::expected<DeleteObjectsResult, std::string> parse_delete_result(std::string_view xml);
 
+// IAM responses (`<XResponse><XResult>...`). The root element's name is not checked, so the
+// same parser reads GetRole and CreateRole answers.
+
+/// The <Role> of a GetRole or CreateRole response. Tags in either shape: AWS's
+/// `<Tags><member><Key/><Value/></member></Tags>` or Ceph RGW's alternating
+/// `<Tags><Key><Key/></Key><Value><Value/></Value>...</Tags>`. The trust policy is decoded
+/// (see decode_policy_document).
+tl::expected<RoleInfo, std::string> parse_role(std::string_view xml);
+/// The PolicyDocument of a GetRolePolicy response, decoded.
+tl::expected<std::string, std::string> parse_role_policy(std::string_view xml);
+/// The PolicyNames, IsTruncated and Marker of a ListRolePolicies response.
+tl::expected<RolePolicyNamesPage, std::string> parse_role_policy_names(std::string_view xml);
+
+/// A policy document as IAM returns it: AWS percent-encodes it ("%7B%22Version%22..."), Ceph
+/// RGW sends the JSON text as it is. Text whose first non-blank character is '%' is
+/// percent-decoded (a '+' is kept); any other text is returned unchanged.
+std::string decode_policy_document(std::string_view text);
+
 }  // namespace lakeinfra::providers::s3

@@ -41,7 +41,7 @@ int loopback_port(std::string_view endpoint) {
 }  // namespace
 
 std::map<std::string, std::string> RgwEnv::aws_environment() const {
-  return {
+  std::map<std::string, std::string> env = {
       {"AWS_ACCESS_KEY_ID", access_key},
       {"AWS_SECRET_ACCESS_KEY", secret_key},
       {"AWS_DEFAULT_REGION", region},
@@ -53,6 +53,9 @@ std::map<std::string, std::string> RgwEnv::aws_environment() const {
       {"AWS_PAGER", ""},
       {"NO_PROXY", "127.0.0.1"},
   };
+  if (!session_token.empty())
+    env["AWS_SESSION_TOKEN"] = session_token;
+  return env;
 }
 
 const std::vector<std::string>& foreign_aws_variables() {

@@ -31,6 +31,8 @@ struct RgwEnv {
   int port = 0;
   std::string access_key;
   std::string secret_key;
+  /// Temporary credentials (STS AssumeRole) carry a session token; "" for the user's own keys.
+  std::string session_token;
   std::string region;  ///< the signing region, "us-east-1"
   std::string user;    ///< the RGW uid owning the keys; its IAM ARN is arn:aws:iam:::user/<user>
   std::filesystem::path ceph_conf;  ///< the cluster's config, for `radosgw-admin -c`
