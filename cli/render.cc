@@ -250,11 +250,20 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
       constexpr size_t kMaxRows = 12;
       config::Attributes patch = config::Attributes::diff(b, a);
       size_t n = 0;
+      std::map<std::string, size_t> appended;  // per array: elements added at its end so far
       for (const auto& op : patch) {
         if (++n > kMaxRows)
           break;
         std::string pointer = op["path"].get<std::string>();
         std::string what = op["op"].get<std::string>();
+        if (what == "add" && pointer.ends_with("/-")) {
+          // "/Statement/-" appends: show the index the element gets.
+          std::string parent = pointer.substr(0, pointer.size() - 2);
+          config::Attributes::json_pointer parent_ptr(parent);
+          size_t base =
+              b.contains(parent_ptr) && b.at(parent_ptr).is_array() ? b.at(parent_ptr).size() : 0;
+          pointer = parent + "/" + std::to_string(base + appended[parent]++);
+        }
         config::Attributes::json_pointer ptr(pointer);
         if (what == "add") {
           line("      " + green("+") + " " + pointer_text(k, a, pointer) + " = " +

@@ -96,7 +96,11 @@ TEST(e2e_governance, ChangedGrantIsUpdatedInPlace) {
   auto plan = ws.run({"plan", "--detailed-exitcode"});
   ASSERT_EQ(plan.exit_code, 2) << plan;
   EXPECT_THAT(plan.out, HasSubstr("  # grant.data-analyst.gold.deid will be updated in-place\n"));
-  EXPECT_THAT(plan.out, HasSubstr("access"));
+  // The policy's change is shown part by part, not as one opaque document.
+  EXPECT_THAT(plan.out, HasSubstr("      ~ access = \"read\" -> \"write\"\n"
+                                  "      + policy.Statement[2] = {\"Action\":[\"s3:PutObject\","
+                                  "\"s3:DeleteObject\"],\"Effect\":\"Allow\",\"Resource\":[\"arn:"
+                                  "aws:s3:::healthdp-dev01-gold/deid/*\"],\"Sid\":\"Write\"}\n"));
   EXPECT_THAT(plan.out, HasSubstr("Plan: 0 to add, 1 to change, 0 to destroy."));
 
   ASSERT_NO_FATAL_FAILURE(apply(ws));
