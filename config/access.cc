@@ -16,15 +16,7 @@ std::string target_label(const std::string& zone, const std::string& container) 
 
 // The verb of a sentence: "read", "write", "administer".
 const char* verb(Access access) {
-  switch (access) {
-    case Access::kRead:
-      return "read";
-    case Access::kWrite:
-      return "write";
-    case Access::kAdmin:
-      return "administer";
-  }
-  return "read";
+  return access == Access::kAdmin ? "administer" : access_name(access);
 }
 
 }  // namespace

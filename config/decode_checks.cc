@@ -61,6 +61,27 @@ void DecodeChecks::type_error(const MapEntry& entry, const std::string& expected
                    entry.value.location, hint);
 }
 
+void DecodeChecks::for_each_mapping(
+    const MapEntry* entry, const std::string& noun, const std::string& hint,
+    const std::function<void(const YamlNode& item, int position)>& each) {
+  if (!entry || entry->value.is_null())
+    return;
+  if (!entry->value.is_list()) {
+    type_error(*entry, "a list of " + noun + "s", hint);
+    return;
+  }
+  int position = 0;
+  for (const auto& item : entry->value.items) {
+    ++position;
+    if (!item.is_map()) {
+      diags_.add_error("each " + noun + " must be a mapping, got " + describe(item), item.location,
+                       hint);
+      continue;
+    }
+    each(item, position);
+  }
+}
+
 void DecodeChecks::missing(const std::string& key, const std::string& where,
                            const Location& location, const std::string& hint) {
   diags_.add_error("missing required key \"" + key + "\" " + where, location, hint);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,6 +64,13 @@ class DecodeChecks {
 
   /// The same for instance, region and org.
   bool check_label(const std::string& what, const std::string& value, const Location& location);
+
+  /// Calls `each(item, position)` (1-based) for every mapping of a list-valued key, in order:
+  /// nothing when the key is absent or null, or after reporting a value that is not a list ("a
+  /// list of <noun>s"); an item that is not a mapping is reported in its turn ("each <noun> must
+  /// be a mapping") and skipped. `hint` goes with both errors.
+  void for_each_mapping(const MapEntry* entry, const std::string& noun, const std::string& hint,
+                        const std::function<void(const YamlNode& item, int position)>& each);
 
   /// A mapping-valued block; nullptr when absent or empty, or after reporting a wrong type.
   const YamlNode* block(const MapEntry* entry, const std::string& hint);

@@ -340,25 +340,13 @@ class GovernanceDecoder : private DecodeChecks {
     decode_principals(map.find("principals"), label, role);
 
     std::vector<bool> grants_ok;
-    if (const MapEntry* grants = map.find("grants"); grants && !grants->value.is_null()) {
-      if (!grants->value.is_list()) {
-        type_error(*grants, "a list of grants", kGrantsExample);
-      } else {
-        std::map<std::string, Location> targets;
-        int index = 0;
-        for (const auto& item : grants->value.items) {
-          ++index;
-          if (!item.is_map()) {
-            diags_.add_error("each grant must be a mapping, got " + describe(item), item.location,
-                             kGrantsExample);
-            continue;
-          }
-          bool ok = false;
-          role.grants.push_back(decode_grant(item, index, label, out, targets, ok));
-          grants_ok.push_back(ok);
-        }
-      }
-    }
+    std::map<std::string, Location> targets;
+    for_each_mapping(map.find("grants"), "grant", kGrantsExample,
+                     [&](const YamlNode& item, int index) {
+                       bool ok = false;
+                       role.grants.push_back(decode_grant(item, index, label, out, targets, ok));
+                       grants_ok.push_back(ok);
+                     });
     if (clearance_ok) {
       for (size_t i = 0; i < role.grants.size(); ++i) {
         if (grants_ok[i])

@@ -120,23 +120,10 @@ class BlocksDecoder : private DecodeChecks {
   // --- pipelines ---
 
   void decode_pipelines(const MapEntry* entry, Lake& lake) {
-    if (!entry || entry->value.is_null())
-      return;
-    if (!entry->value.is_list()) {
-      type_error(*entry, "a list of pipelines", kPipelinesExample);
-      return;
-    }
     std::map<std::string, Location> names;
-    int index = 0;
-    for (const auto& item : entry->value.items) {
-      ++index;
-      if (!item.is_map()) {
-        diags_.add_error("each pipeline must be a mapping, got " + describe(item), item.location,
-                         kPipelinesExample);
-        continue;
-      }
+    for_each_mapping(entry, "pipeline", kPipelinesExample, [&](const YamlNode& item, int index) {
       lake.pipelines.push_back(decode_pipeline(item, item_label(item, "pipeline", index), names));
-    }
+    });
   }
 
   Pipeline decode_pipeline(const YamlNode& map, const std::string& label,
@@ -348,27 +335,14 @@ class BlocksDecoder : private DecodeChecks {
   // --- mounts ---
 
   void decode_mounts(const MapEntry* entry, Lake& lake) {
-    if (!entry || entry->value.is_null())
-      return;
-    if (!entry->value.is_list()) {
-      type_error(*entry, "a list of mounts", kMountsExample);
-      return;
-    }
     std::map<std::string, Location> names;
     std::vector<std::pair<size_t, std::string>> placed;  // mounts with a valid path, and labels
-    int index = 0;
-    for (const auto& item : entry->value.items) {
-      ++index;
-      if (!item.is_map()) {
-        diags_.add_error("each mount must be a mapping, got " + describe(item), item.location,
-                         kMountsExample);
-        continue;
-      }
+    for_each_mapping(entry, "mount", kMountsExample, [&](const YamlNode& item, int index) {
       std::string label = item_label(item, "mount", index);
       lake.mounts.push_back(decode_mount(item, label, names, lake));
       if (!lake.mounts.back().path.empty())
         placed.emplace_back(lake.mounts.size() - 1, label);
-    }
+    });
     check_overlaps(lake.mounts, placed);
   }
 

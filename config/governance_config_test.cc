@@ -13,12 +13,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+using testing::err;
 using testing::errors;
 using testing::parse;
-
-std::string err(const std::string& where, const std::string& summary, const std::string& hint) {
-  return "error: lake.yaml:" + where + ": " + summary + "\n  hint: " + hint + "\n";
-}
 
 const char kNameRule[] =
     "names are 3–63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "config/memory_filesystem.h"
+#include "config/parse_for_tests.h"
 #include "templates/presets.h"
 
 namespace lakeinfra::config {
@@ -29,13 +30,7 @@ std::vector<std::string> errors(const std::string& yaml, MapEnvironment env = {}
   return out;
 }
 
-// The expected rendering of an error in lake.yaml at "line:col".
-std::string err(const std::string& where, const std::string& summary, const std::string& hint) {
-  std::string out = "error: lake.yaml" + (where.empty() ? "" : ":" + where) + ": " + summary + "\n";
-  if (!hint.empty())
-    out += "  hint: " + hint + "\n";
-  return out;
-}
+using testing::err;
 
 const char kNameRule[] =
     "names are 3–63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";

@@ -26,4 +26,23 @@ inline std::vector<std::string> errors(const std::string& yaml) {
   return out;
 }
 
+/// How format_diagnostic() renders a diagnostic of lake.yaml at `where` ("line:col"; "" for the
+/// file as a whole), with its hint line when `hint` is not empty.
+inline std::string diag(const std::string& severity, const std::string& where,
+                        const std::string& summary, const std::string& hint) {
+  std::string out =
+      severity + ": lake.yaml" + (where.empty() ? "" : ":" + where) + ": " + summary + "\n";
+  if (!hint.empty())
+    out += "  hint: " + hint + "\n";
+  return out;
+}
+inline std::string err(const std::string& where, const std::string& summary,
+                       const std::string& hint) {
+  return diag("error", where, summary, hint);
+}
+inline std::string warn(const std::string& where, const std::string& summary,
+                        const std::string& hint) {
+  return diag("warning", where, summary, hint);
+}
+
 }  // namespace lakeinfra::config::testing

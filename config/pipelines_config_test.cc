@@ -16,8 +16,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
+using testing::err;
 using testing::errors;
 using testing::parse;
+using testing::warn;
 
 // The warnings of a valid document, rendered.
 std::vector<std::string> warnings(const std::string& yaml) {
@@ -28,23 +30,6 @@ std::vector<std::string> warnings(const std::string& yaml) {
   for (const auto& d : lake->warnings)
     out.push_back(format_diagnostic(d));
   return out;
-}
-
-std::string diag(const std::string& severity, const std::string& where, const std::string& summary,
-                 const std::string& hint) {
-  std::string out =
-      severity + ": lake.yaml" + (where.empty() ? "" : ":" + where) + ": " + summary + "\n";
-  if (!hint.empty())
-    out += "  hint: " + hint + "\n";
-  return out;
-}
-
-std::string err(const std::string& where, const std::string& summary, const std::string& hint) {
-  return diag("error", where, summary, hint);
-}
-
-std::string warn(const std::string& where, const std::string& summary, const std::string& hint) {
-  return diag("warning", where, summary, hint);
 }
 
 const char kNameRule[] =

@@ -16,8 +16,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+using testing::err;
 using testing::errors;
 using testing::parse;
+using testing::warn;
 
 // The warnings of a valid document, rendered; the errors when it is not valid.
 std::vector<std::string> warnings(const std::string& yaml) {
@@ -26,20 +28,6 @@ std::vector<std::string> warnings(const std::string& yaml) {
   for (const auto& d : lake ? lake->warnings : lake.error())
     out.push_back(format_diagnostic(d));
   return out;
-}
-
-std::string diag(const std::string& severity, const std::string& where, const std::string& summary,
-                 const std::string& hint) {
-  std::string out = severity + ": lake.yaml:" + where + ": " + summary + "\n";
-  if (!hint.empty())
-    out += "  hint: " + hint + "\n";
-  return out;
-}
-std::string err(const std::string& where, const std::string& summary, const std::string& hint) {
-  return diag("error", where, summary, hint);
-}
-std::string warn(const std::string& where, const std::string& summary, const std::string& hint) {
-  return diag("warning", where, summary, hint);
 }
 
 const char kLakeLine[] = "lake: {name: healthetl, instance: dev01, region: eu-west-2}\n";

@@ -25,7 +25,7 @@ void add_text(pugi::xml_node parent, const char* name, const std::string& value)
   parent.append_child(name).text().set(value.c_str());
 }
 
-/// The document's root element, which must be named `root_name`.
+/// The document's root element, which must be named `root_name` (any name when it is empty).
 tl::expected<pugi::xml_node, std::string> load(pugi::xml_document& doc, std::string_view xml,
                                                std::string_view root_name) {
   pugi::xml_parse_result parsed =
@@ -35,7 +35,7 @@ tl::expected<pugi::xml_node, std::string> load(pugi::xml_document& doc, std::str
                           parsed.description());
   }
   pugi::xml_node root = doc.document_element();
-  if (root_name != root.name()) {
+  if (!root_name.empty() && root_name != root.name()) {
     return tl::unexpected("expected <" + std::string(root_name) + ">, got <" +
                           std::string(root.name()) + ">");
   }
@@ -223,13 +223,10 @@ namespace {
 /// The `<XResult>` child of an IAM response's root (any root name).
 tl::expected<pugi::xml_node, std::string> iam_result(pugi::xml_document& doc,
                                                      std::string_view xml) {
-  pugi::xml_parse_result parsed =
-      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed) {
-    return tl::unexpected("malformed XML at byte " + std::to_string(parsed.offset) + ": " +
-                          parsed.description());
-  }
-  pugi::xml_node root = doc.document_element();
+  auto loaded = load(doc, xml, "");
+  if (!loaded)
+    return tl::unexpected(loaded.error());
+  pugi::xml_node root = *loaded;
   for (pugi::xml_node child : root.children()) {
     std::string_view name = child.name();
     if (name.size() > 6 && name.ends_with("Result"))

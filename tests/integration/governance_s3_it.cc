@@ -26,11 +26,7 @@ class GovernanceS3Test : public ::testing::Test {
     auto env = load_rgw_env();
     ASSERT_TRUE(env.has_value()) << env.error();
     rgw_ = *env;
-    lake_ = unique_bucket_name("gv");
-    if (lake_.size() > 30)
-      lake_ = lake_.substr(lake_.size() - 30);
-    while (!lake_.empty() && !std::isalnum(static_cast<unsigned char>(lake_.front())))
-      lake_.erase(0, 1);
+    lake_ = unique_lake_name("gv");
     dir_ = fs::temp_directory_path() / ("lakeinfra-governance-s3-" + lake_);
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -38,11 +38,7 @@ class PipelineS3Test : public ::testing::Test {
     auto env = load_rgw_env();
     ASSERT_TRUE(env.has_value()) << env.error();
     rgw_ = *env;
-    lake_ = unique_bucket_name("pl");
-    if (lake_.size() > 30)
-      lake_ = lake_.substr(lake_.size() - 30);
-    while (!lake_.empty() && !std::isalnum(static_cast<unsigned char>(lake_.front())))
-      lake_.erase(0, 1);
+    lake_ = unique_lake_name("pl");
     dir_ = fs::temp_directory_path() / ("lakeinfra-pipeline-s3-" + lake_);
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "src");

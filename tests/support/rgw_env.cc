@@ -1,5 +1,7 @@
 #include "tests/support/rgw_env.h"
 
+#include <cctype>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -183,6 +185,15 @@ std::string unique_bucket_name(std::string_view prefix) {
   if (clean.size() + suffix.size() > 63)
     clean.resize(63 - suffix.size());
   return clean + suffix;
+}
+
+std::string unique_lake_name(std::string_view prefix) {
+  std::string lake = unique_bucket_name(prefix);
+  if (lake.size() > 30)
+    lake = lake.substr(lake.size() - 30);
+  while (!lake.empty() && !std::isalnum(static_cast<unsigned char>(lake.front())))
+    lake.erase(0, 1);
+  return lake;
 }
 
 AwsResponse last_aws_response(std::string_view debug_log) {

@@ -63,6 +63,10 @@ tl::expected<RgwEnv, std::string> load_rgw_env();
 /// characters (`prefix` is shortened when needed).
 std::string unique_bucket_name(std::string_view prefix);
 
+/// A lake name for a test whose buckets are named "{lake}-{instance}-{zone}": unique_bucket_name()
+/// cut to its last 30 characters (room for the rest within 63), starting with a letter or digit.
+std::string unique_lake_name(std::string_view prefix);
+
 /// The last HTTP response recorded in awscli's `--debug` log (its stderr).
 struct AwsResponse {
   int status = 0;    ///< HTTP status; 0 when the log shows no response (the server was not reached)
