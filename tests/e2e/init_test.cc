@@ -65,7 +65,9 @@ TEST(e2e_init, EnterpriseTemplateUsesTierAndRegionNaming) {
   EXPECT_THAT(p.out, HasSubstr("id            = \"myorg-datalake-dev01-sensitive-us-east-1\""));
   EXPECT_THAT(p.out,
               HasSubstr("id            = \"myorg-datalake-drop-dev01-sensitive-us-east-1\""));
-  EXPECT_THAT(p.out, HasSubstr("Plan: 11 to add, 0 to change, 0 to destroy."));
+  // 4 zones, 7 containers, 3 per-dataset roles and their 7 grants.
+  EXPECT_THAT(p.out, HasSubstr("  # grant.restricted-analyst.restricted.data will be created\n"));
+  EXPECT_THAT(p.out, HasSubstr("Plan: 21 to add, 0 to change, 0 to destroy."));
 
   auto a = ws.run({"apply", "--auto-approve"});
   ASSERT_EQ(a.exit_code, 0) << a;
