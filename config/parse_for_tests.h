@@ -26,6 +26,15 @@ inline std::vector<std::string> errors(const std::string& yaml) {
   return out;
 }
 
+/// The warnings of `yaml` when it is valid, else its errors, rendered.
+inline std::vector<std::string> warnings(const std::string& yaml) {
+  auto lake = parse(yaml);
+  std::vector<std::string> out;
+  for (const auto& d : lake ? lake->warnings : lake.error())
+    out.push_back(format_diagnostic(d));
+  return out;
+}
+
 /// How format_diagnostic() renders a diagnostic of lake.yaml at `where` ("line:col"; "" for the
 /// file as a whole), with its hint line when `hint` is not empty.
 inline std::string diag(const std::string& severity, const std::string& where,

@@ -20,17 +20,7 @@ using testing::err;
 using testing::errors;
 using testing::parse;
 using testing::warn;
-
-// The warnings of a valid document, rendered.
-std::vector<std::string> warnings(const std::string& yaml) {
-  auto lake = parse(yaml);
-  std::vector<std::string> out;
-  if (!lake)
-    return {"unexpected errors: " + lake.error().str()};
-  for (const auto& d : lake->warnings)
-    out.push_back(format_diagnostic(d));
-  return out;
-}
+using testing::warnings;
 
 const char kNameRule[] =
     "names are 3–63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";

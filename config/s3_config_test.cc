@@ -20,15 +20,7 @@ using testing::err;
 using testing::errors;
 using testing::parse;
 using testing::warn;
-
-// The warnings of a valid document, rendered; the errors when it is not valid.
-std::vector<std::string> warnings(const std::string& yaml) {
-  auto lake = parse(yaml);
-  std::vector<std::string> out;
-  for (const auto& d : lake ? lake->warnings : lake.error())
-    out.push_back(format_diagnostic(d));
-  return out;
-}
+using testing::warnings;
 
 const char kLakeLine[] = "lake: {name: healthetl, instance: dev01, region: eu-west-2}\n";
 const char kNoRegionLakeLine[] = "lake: {name: healthetl, instance: dev01}\n";
