@@ -8,7 +8,8 @@ LAKEINFRA := $(abspath $(BUILD))/lakeinfra
 # Everything comes from Debian 12 packages; nothing is downloaded at build or test time.
 APT_PACKAGES := cmake ninja-build g++ pkg-config clang-format \
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libgit2-dev \
-  libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libexpected-dev libpugixml-dev libcpp-httplib-dev
+  libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libexpected-dev libpugixml-dev libcpp-httplib-dev \
+  libbenchmark-dev
 # Only the test suite needs these: a throw-away Ceph cluster whose radosgw is the S3/IAM/STS
 # server of the integration tests, and Debian's awscli as a reference client. `make demo` does
 # not install them.
@@ -16,7 +17,7 @@ TEST_APT_PACKAGES := ceph-mon ceph-osd radosgw ceph-common awscli
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RGW_SCRIPTS := tests/support/rgw
 
-.PHONY: all deps test-deps configure build demo test rgw-up rgw-down format format-check clean
+.PHONY: all deps test-deps configure build demo test bench rgw-up rgw-down format format-check clean
 
 all: build
 
@@ -64,6 +65,10 @@ test: build test-deps
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
 # A cluster for manual use (root: sudo when needed); endpoint and keys in $(BUILD)/rgw-dev/s3.env.
+# Benchmarks at full size (minutes; starts its own RGW): bench/results/latest.md, docs/performance.md.
+bench: build test-deps
+	bash bench/run.sh $(BUILD)
+
 rgw-up: test-deps
 	$(SUDO) bash $(RGW_SCRIPTS)/rgw-up.sh $(BUILD)/rgw-dev
 

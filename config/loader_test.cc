@@ -535,7 +535,24 @@ TEST(ParseLakeErrors, RecursiveAliasAndAliasBombsAreErrors) {
   }
   auto all = errors(bomb);
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_THAT(all[0], ::testing::HasSubstr("the document expands to more than 100000 values"));
+  // The limit is 100,000 values plus one per byte of the text.
+  EXPECT_THAT(all[0], ::testing::HasSubstr("the document expands to more than " +
+                                           std::to_string(100'000 + bomb.size()) + " values"));
+}
+
+TEST(ParseLake, LargeHonestLakesAreNotMistakenForAliasBombs) {
+  // 1,200 zones of 99 containers: about 120,000 values, more than the 100,000 a small file may
+  // expand to, but fewer than its bytes.
+  std::string yaml =
+      "lake: {name: big, instance: dev01}\nstorage: {provider: local, root: /l}\nzones:\n";
+  std::string containers;
+  for (int c = 0; c < 99; ++c)
+    containers += (c ? ", con" : "con") + std::to_string(c);
+  for (int z = 0; z < 1200; ++z)
+    yaml += "  - {name: zone" + std::to_string(z) + ", containers: [" + containers + "]}\n";
+  auto lake = parse(yaml);
+  ASSERT_TRUE(lake.has_value()) << lake.error().str();
+  EXPECT_EQ(lake->zones.size(), 1200u);
 }
 
 TEST(ParseLakeErrors, OddInputsGiveDiagnosticsNeverExceptions) {

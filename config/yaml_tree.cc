@@ -71,18 +71,21 @@ Location location_of_mark(const YAML::Mark& mark, const std::string& file) {
 
 // Converts yaml-cpp's tree. yaml-cpp 0.7 resolves "&a [*a]" into a node that contains itself,
 // and aliases can expand a small file into a huge tree ("billion laughs"); both are reported
-// instead of recursing without end.
+// instead of recursing without end. Without aliases every value takes at least one byte of the
+// text, so a document may expand to 100,000 values plus one per byte: an honest lake of any size
+// passes, an alias bomb stops early (its tree stays proportional to the file).
 class Converter {
  public:
-  Converter(const std::string& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+  Converter(const std::string& file, size_t text_bytes, Diagnostics& diags)
+      : file_(file), max_nodes_(kBaseNodes + text_bytes), diags_(diags) {}
 
   YamlNode convert(const YAML::Node& node) {
     YamlNode out;
     out.location = location_of_mark(node.Mark(), file_);
     if (stopped_)
       return out;
-    if (++count_ > kMaxNodes) {
-      stop("the document expands to more than " + std::to_string(kMaxNodes) + " values",
+    if (++count_ > max_nodes_) {
+      stop("the document expands to more than " + std::to_string(max_nodes_) + " values",
            "check for aliases (*name) that repeat large parts of the file", out.location);
       return out;
     }
@@ -141,7 +144,7 @@ class Converter {
   }
 
  private:
-  static constexpr size_t kMaxNodes = 100'000;
+  static constexpr size_t kBaseNodes = 100'000;
 
   void stop(std::string summary, std::string hint, Location location) {
     stopped_ = true;
@@ -149,6 +152,7 @@ class Converter {
   }
 
   const std::string& file_;
+  const size_t max_nodes_;
   Diagnostics& diags_;
   std::vector<YAML::Node> path_;  // ancestors of the node being converted
   size_t count_ = 0;
@@ -206,7 +210,7 @@ Result<YamlNode> parse_yaml(std::string_view text, const std::string& file) {
   Diagnostics diags;
   YamlNode root;
   try {
-    root = Converter(file, diags).convert(docs[0]);
+    root = Converter(file, text.size(), diags).convert(docs[0]);
   } catch (const std::exception& e) {  // yaml-cpp does not throw here; be safe anyway
     return fail(std::string("invalid YAML: ") + e.what(), {}, Location{file});
   }

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,14 +86,17 @@ void finish(ProcessResult& result, pid_t pid, std::chrono::steady_clock::time_po
   int status = 0;
   bool reaped = false;
   for (;;) {
-    pid_t got = ::waitpid(pid, &status, WNOHANG);
+    struct rusage usage {};
+    pid_t got = ::wait4(pid, &status, WNOHANG, &usage);
+    if (got == pid)
+      result.max_rss_kb = usage.ru_maxrss;
     if (got == pid) {
       reaped = true;
       break;
     }
     if (got < 0 && errno != EINTR) {
       result.launch_error +=
-          std::string(result.launch_error.empty() ? "" : "; ") + "waitpid: " + std::strerror(errno);
+          std::string(result.launch_error.empty() ? "" : "; ") + "wait4: " + std::strerror(errno);
       break;
     }
     if (!result.timed_out && std::chrono::steady_clock::now() >= deadline) {
@@ -100,15 +104,16 @@ void finish(ProcessResult& result, pid_t pid, std::chrono::steady_clock::time_po
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
     }
-    ::usleep(2'000);
+    ::usleep(500);
   }
   if (reaped && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (reaped && WIFSIGNALED(status)) {
     result.term_signal = WTERMSIG(status);
   }
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
+  auto took = std::chrono::steady_clock::now() - start;
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  result.elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(took);
 }
 
 /// Writes all of `text` to the terminal; false when the terminal went away.

@@ -44,6 +44,8 @@ struct ProcessResult {
   std::string out;  ///< stdout (for a pty: everything the terminal showed)
   std::string err;  ///< stderr (always empty for a pty)
   std::chrono::milliseconds elapsed{0};
+  std::chrono::microseconds elapsed_us{0};  ///< the same, finer (within the 0.5 ms reaping poll)
+  long max_rss_kb = 0;  ///< the child's peak resident set (getrusage ru_maxrss), in KiB
 
   /// A multi-line description (command, exit, both streams) for assertion messages.
   std::string describe() const;

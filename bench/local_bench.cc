@@ -1,0 +1,130 @@
+// The end-to-end scenarios on the local filesystem: the real binary on generated lakes of each
+// size, from an empty directory to a fully applied lake, next to a floor measured in the same
+// run (a bare stat walk of the same directories).
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "bench/bench.h"
+
+namespace lakeinfra::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string size_label(int n) {
+  if (n >= 1000 && n % 1000 == 0)
+    return std::to_string(n / 1000) + "k resources";
+  return std::to_string(n) + " resources";
+}
+
+const std::map<std::string, std::string> kEnv = {{"NO_COLOR", "1"}, {"LAKEINFRA_LOG", "warn"}};
+
+// The directories refresh has to look at: every zone and container directory of the lake, in
+// the order lake_yaml() declares them.
+std::vector<fs::path> lake_directories(const fs::path& root, const LakeShape& shape) {
+  std::vector<fs::path> dirs;
+  for (int z = 0; z < shape.zones; ++z) {
+    fs::path zone = root / (shape.lake + "-" + shape.instance + "-" + zone_name(z));
+    dirs.push_back(zone);
+    for (int c = 0; c < shape.containers_per_zone; ++c)
+      dirs.push_back(zone / container_name(c));
+  }
+  return dirs;
+}
+
+// The floor of a refresh: one stat() of each directory, nothing else, in this process.
+Sample stat_walk(const std::vector<fs::path>& dirs) {
+  auto start = std::chrono::steady_clock::now();
+  size_t found = 0;
+  for (const auto& d : dirs) {
+    struct stat st {};
+    if (::stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      ++found;
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  if (found != dirs.size()) {
+    throw std::runtime_error("stat walk found " + std::to_string(found) + " of " +
+                             std::to_string(dirs.size()) + " directories: the lake is not applied");
+  }
+  return Sample{std::chrono::duration<double>(took).count(), 0};
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path);
+  out << text;
+  if (!out)
+    throw std::runtime_error("cannot write " + path.string());
+}
+
+void reset(const fs::path& dir) {
+  fs::remove_all(dir / "lake");
+  fs::remove_all(dir / ".lakeinfra");
+}
+
+}  // namespace
+
+std::vector<Figure> local_figures(const LocalOptions& options) {
+  std::vector<Figure> figures;
+  const std::string bin = options.lakeinfra.string();
+  for (int n : options.sizes) {
+    LakeShape shape = local_shape(n);
+    const fs::path dir = options.work_dir / ("local-" + std::to_string(n));
+    fs::remove_all(dir);
+    write_text(dir / "lake.yaml", lake_yaml(shape));
+    const std::string size = size_label(resource_count(shape));
+    // The biggest lakes take a while to apply: fewer samples there.
+    const int runs = n >= 100000 ? std::min(options.runs, 3) : options.runs;
+    std::fprintf(stderr, "lakebench: local %s, %d runs each\n", size.c_str(), runs);
+
+    Figure apply{"apply from empty (local)", size, {}, {}, {}, {}, {}};
+    for (int i = 0; i < runs; ++i) {
+      reset(dir);
+      apply.samples.push_back(measure({bin, "apply", "--auto-approve"}, dir, kEnv));
+    }
+    if (n == 10000) {
+      apply.target = "< 3 s";
+      apply.met = apply.median_seconds() < 3.0;
+    }
+
+    Figure noop_apply{"no-op apply (local)", size, {}, {}, {}, {}, {}};
+    for (int i = 0; i < runs; ++i)
+      noop_apply.samples.push_back(measure({bin, "apply", "--auto-approve"}, dir, kEnv));
+
+    Figure refresh{"no-op plan with refresh (local)", size, {}, "stat walk (floor)", {}, {}, {}};
+    const auto dirs = lake_directories(dir / "lake", shape);
+    for (int i = 0; i < runs; ++i) {
+      refresh.baseline.push_back(stat_walk(dirs));
+      refresh.samples.push_back(measure({bin, "plan", "--detailed-exitcode"}, dir, kEnv));
+    }
+    if (n == 10000) {
+      refresh.target = "≤ 5× stat walk and < 0.5 s";
+      refresh.met = refresh.median_seconds() <= 5 * refresh.baseline_median_seconds() &&
+                    refresh.median_seconds() < 0.5;
+    }
+
+    Figure no_refresh{"plan without refresh (local)", size, {}, {}, {}, {}, {}};
+    for (int i = 0; i < runs; ++i) {
+      no_refresh.samples.push_back(
+          measure({bin, "plan", "--refresh=false", "--detailed-exitcode"}, dir, kEnv));
+    }
+    if (n == 100000) {
+      no_refresh.target = "< 2 s and < 300 MB";
+      no_refresh.met = no_refresh.median_seconds() < 2.0 && no_refresh.peak_rss_kb() < 300L * 1024;
+    }
+
+    figures.push_back(std::move(apply));
+    figures.push_back(std::move(noop_apply));
+    figures.push_back(std::move(refresh));
+    figures.push_back(std::move(no_refresh));
+    fs::remove_all(dir);
+  }
+  return figures;
+}
+
+}  // namespace lakeinfra::bench
