@@ -149,7 +149,7 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     po.targets.push_back(*a);
   }
   auto notes = std::move(s.plan.notes);
-  auto plan = planner::make_plan(desired, *snapshot, *s.provider, po);
+  auto plan = planner::make_plan(std::move(desired), std::move(*snapshot), *s.provider, po);
   if (!plan)
     return tl::unexpected(plan.error());
   s.plan = std::move(*plan);

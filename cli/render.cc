@@ -377,6 +377,14 @@ void Renderer::state_show(const config::ResourceRecord& record) {
   line("}");
 }
 
+ApplyPrinter::ApplyPrinter(Renderer& r, const planner::Plan& plan) : r_(r) {
+  ids_.reserve(plan.changes.size());
+  for (const auto& c : plan.changes) {
+    if (c.desired)
+      ids_[c.address.str()] = c.desired->provider_id;
+  }
+}
+
 void ApplyPrinter::step_started(const config::Address& address, planner::StepKind kind) {
   const char* verb = kind == planner::StepKind::kCreate   ? "Creating..."
                      : kind == planner::StepKind::kUpdate ? "Modifying..."
@@ -393,10 +401,9 @@ void ApplyPrinter::step_finished(const planner::StepResult& result) {
                        : result.kind == planner::StepKind::kUpdate ? "Modifications complete"
                                                                    : "Destruction complete";
     std::string id;
-    for (const auto& c : plan_.changes) {
-      if (c.address == result.address && c.desired && result.kind != planner::StepKind::kDelete) {
-        id = " [id=" + c.desired->provider_id + "]";
-      }
+    if (result.kind != planner::StepKind::kDelete) {
+      if (auto it = ids_.find(result.address.str()); it != ids_.end())
+        id = " [id=" + it->second + "]";
     }
     r_.line(who + " " + what + " after " + ms + id);
   } else if (result.status == StepStatus::kFailed) {

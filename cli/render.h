@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 
 #include "config/diagnostics.h"
 #include "config/filesystem.h"
@@ -48,13 +49,15 @@ class Renderer {
 /// Prints "zone.bronze: Creating..." / "Creation complete after 2ms [id=...]" per step.
 class ApplyPrinter : public planner::ApplyObserver {
  public:
-  ApplyPrinter(Renderer& r, const planner::Plan& plan) : r_(r), plan_(plan) {}
+  ApplyPrinter(Renderer& r, const planner::Plan& plan);
   void step_started(const config::Address& address, planner::StepKind kind) override;
   void step_finished(const planner::StepResult& result) override;
 
  private:
   Renderer& r_;
-  const planner::Plan& plan_;
+  /// Address → the provider id it will have, for "[id=...]" (one lookup per step: a plan of
+  /// 100k changes must not be scanned once per step).
+  std::unordered_map<std::string, std::string> ids_;
 };
 
 /// The closing lines of an apply: "Apply complete! Resources: ..." or the failure summary

@@ -36,7 +36,7 @@ std::vector<std::string> terraform_actions(Action action) {
 
 config::Attributes ResourceChange::before_json() const {
   if (!prior)
-    return nullptr;
+    return action == Action::kNoOp ? after_json() : nullptr;
   config::Attributes j = prior->attributes;
   j["id"] = prior->provider_id;
   j["location"] = location_before;

@@ -32,7 +32,8 @@ struct ResourceChange {
   std::string type;
   Action action = Action::kNoOp;
 
-  /// What exists, as state recorded it and refresh corrected it; null for creates.
+  /// What exists, as state recorded it and refresh corrected it; null for creates, and for
+  /// no-ops, where it is the same as `desired` (attributes and physical id) and is not kept.
   std::optional<config::ResourceRecord> prior;
   /// What should exist; null for deletes.
   std::optional<config::DesiredResource> desired;
@@ -51,7 +52,7 @@ struct ResourceChange {
   uint64_t data_entries = 0;
 
   /// Attributes before/after with "id" (provider_id) and "location", as shown to users and in
-  /// the JSON plan; null where the object does not exist.
+  /// the JSON plan; null where the object does not exist. A no-op's before is its after.
   config::Attributes before_json() const;
   config::Attributes after_json() const;
 };

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/log.h"
 #include "planner/graph.h"
@@ -65,13 +67,27 @@ std::string quote(const Attributes& v) {
 
 class Planner {
  public:
-  Planner(const std::vector<config::DesiredResource>& desired, const state::Snapshot& snapshot,
+  // Owns the desired resources and the snapshot: diff_all() moves each into its change.
+  Planner(std::vector<config::DesiredResource> desired, state::Snapshot snapshot,
           providers::Provider& provider, const PlanOptions& options)
-      : desired_(desired), snapshot_(snapshot), provider_(provider), options_(options) {}
+      : desired_(std::move(desired)),
+        snapshot_(std::move(snapshot)),
+        provider_(provider),
+        options_(options) {}
 
   Result<Plan> run() {
+    desired_index_.reserve(desired_.size());
     for (size_t i = 0; i < desired_.size(); ++i)
       desired_index_[desired_[i].address.str()] = i;
+    // What protect_data() needs of the zones, read before diff_all() moves them away.
+    for (const auto& d : desired_) {
+      if (d.type == config::kZoneType && d.attributes.value("force_destroy", false))
+        force_destroy_in_config_.insert(d.address.str());
+    }
+    for (const auto& [address, record] : snapshot_.resources) {
+      if (record.type == config::kZoneType && record.attributes.value("force_destroy", false))
+        force_destroy_in_state_.insert(address.str());
+    }
     auto graph = resource_graph(desired_);
     if (!graph)
       return tl::unexpected(graph.error());
@@ -210,33 +226,41 @@ class Planner {
     return it == observed_.end() ? nullptr : &it->second;
   }
 
+  // Moves every desired resource and state record into its change: desired_ and snapshot_ are
+  // not read after this (protect_data() uses what run() noted of the zones).
   void diff_all() {
-    std::set<std::string> handled;
+    size_t only_in_state = 0;
+    for (const auto& [address, record] : snapshot_.resources)
+      only_in_state += desired_index_.count(address.str()) == 0;
+    plan_.changes.reserve(desired_.size() + only_in_state);
+    // A state record whose address is declared was handled above (unless destroying).
+    auto handled = [&](const Address& address) {
+      return !options_.destroy && desired_index_.count(address.str()) > 0;
+    };
     if (!options_.destroy) {
-      for (const auto& d : desired_) {
-        handled.insert(d.address.str());
+      for (auto& d : desired_) {
         if (!in_scope(d.address.str()))
           continue;
         auto it = snapshot_.resources.find(d.address);
         if (it == snapshot_.resources.end()) {
           ResourceChange c = base_change(d.address, d.type);
           c.action = Action::kCreate;
-          c.desired = d;
           c.location_after = provider_.describe(d.type, d.provider_id);
+          c.desired = std::move(d);
           c.reasons.push_back("not in state: declared in the configuration");
           plan_.changes.push_back(std::move(c));
         } else {
-          plan_.changes.push_back(diff_existing(it->second, d));
+          plan_.changes.push_back(diff_existing(std::move(it->second), std::move(d)));
         }
       }
     }
-    for (const auto& [address, record] : snapshot_.resources) {
-      if (handled.count(address.str()) || !in_scope(address.str()))
+    for (auto& [address, record] : snapshot_.resources) {
+      if (handled(address) || !in_scope(address.str()))
         continue;
       ResourceChange c = base_change(address, record.type);
       c.action = Action::kDelete;
-      c.prior = record;
       c.location_before = provider_.describe(record.type, record.provider_id);
+      c.prior = std::move(record);
       c.reasons.push_back(options_.destroy ? (options_.targets.empty()
                                                   ? "destroy: everything in state is deleted"
                                                   : "destroy: selected by --target")
@@ -248,6 +272,16 @@ class Planner {
     }
   }
 
+  // A no-op keeps only what it should be (ResourceChange::prior): in a large lake nearly every
+  // change is a no-op, and two copies of each resource are most of a plan's memory.
+  static ResourceChange forget_prior_of_noop(ResourceChange c) {
+    if (c.action == Action::kNoOp) {
+      c.prior.reset();
+      c.location_before = std::string();
+    }
+    return c;
+  }
+
   ResourceChange base_change(const Address& address, const std::string& type) {
     ResourceChange c;
     c.address = address;
@@ -255,30 +289,32 @@ class Planner {
     return c;
   }
 
-  ResourceChange diff_existing(const config::ResourceRecord& record,
-                               const config::DesiredResource& desired) {
-    ResourceChange c = base_change(record.address, record.type);
-    c.prior = record;
-    c.desired = desired;
-    c.location_before = provider_.describe(record.type, record.provider_id);
-    c.location_after = provider_.describe(desired.type, desired.provider_id);
+  ResourceChange diff_existing(config::ResourceRecord&& moved_record,
+                               config::DesiredResource&& moved_desired) {
+    ResourceChange c = base_change(moved_record.address, moved_record.type);
+    c.location_before = provider_.describe(moved_record.type, moved_record.provider_id);
+    c.location_after = provider_.describe(moved_desired.type, moved_desired.provider_id);
+    c.prior = std::move(moved_record);
+    c.desired = std::move(moved_desired);
+    const config::DesiredResource& desired = *c.desired;
 
-    if (const auto* o = observed(record.address.str())) {
+    if (const auto* o = observed(c.address.str())) {
       if (!o->has_value()) {
         c.action = Action::kCreate;
+        c.reasons.push_back("deleted outside lakeinfra: refresh found nothing at " +
+                            c.location_before);
         c.prior.reset();
         c.location_before.clear();
-        c.reasons.push_back("deleted outside lakeinfra: refresh found nothing at " +
-                            provider_.describe(record.type, record.provider_id));
         c.drift.push_back({"exists", true, false, false});
         return c;
       }
       const auto& obs = **o;
       for (const auto& [key, value] : obs.attributes.items()) {
-        Attributes before = record.attributes.contains(key) ? record.attributes[key] : nullptr;
+        Attributes& recorded = c.prior->attributes;
+        Attributes before = recorded.contains(key) ? recorded[key] : nullptr;
         if (before != value) {
           c.drift.push_back({key, before, value, false});
-          c.prior->attributes[key] = value;
+          recorded[key] = value;
         }
       }
       if (obs.unmanaged) {
@@ -288,7 +324,12 @@ class Planner {
       }
     }
 
-    const Attributes& real = c.prior->attributes;
+    const config::ResourceRecord& record = *c.prior;
+    const Attributes& real = record.attributes;
+    if (real == desired.attributes && record.provider_id == desired.provider_id &&
+        c.drift.empty()) {
+      return forget_prior_of_noop(std::move(c));  // the common case: nothing to compare by key
+    }
     std::set<std::string> keys;
     for (const auto& [k, v] : real.items())
       keys.insert(k);
@@ -319,22 +360,15 @@ class Planner {
     } else if (!c.attribute_changes.empty() || !c.drift.empty()) {
       c.action = Action::kUpdate;
     }
-    return c;
+    return forget_prior_of_noop(std::move(c));
   }
 
   bool force_destroy_allowed(const Address& address) const {
     if (address.names().empty())
       return false;
     Address zone(config::kZoneType, {address.names().front()});
-    bool in_config = false;
-    if (auto it = desired_index_.find(zone.str()); it != desired_index_.end()) {
-      in_config = desired_[it->second].attributes.value("force_destroy", false);
-    }
-    bool in_state = false;
-    if (auto it = snapshot_.resources.find(zone); it != snapshot_.resources.end()) {
-      in_state = it->second.attributes.value("force_destroy", false);
-    }
-    return in_config && in_state;
+    return force_destroy_in_config_.count(zone.str()) > 0 &&
+           force_destroy_in_state_.count(zone.str()) > 0;
   }
 
   /// A new address whose object is one that another address is deleting (a renamed zone keeps
@@ -433,7 +467,9 @@ class Planner {
   /// Orders changes: dependencies first (graph order over desired and state dependencies).
   void order() {
     Graph g;
-    std::unordered_map<std::string, size_t> node;
+    // Keys view the changes' own addresses: plan_.changes does not move while this runs.
+    std::unordered_map<std::string_view, size_t> node;
+    node.reserve(plan_.changes.size());
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       node[plan_.changes[i].address.str()] = g.add_node(plan_.changes[i].address.str());
     }
@@ -456,15 +492,30 @@ class Planner {
     auto ordered = g.topological_order();
     if (!ordered)
       return;  // state dependencies form a cycle: keep declaration order
-    std::vector<ResourceChange> sorted;
-    sorted.reserve(plan_.changes.size());
-    for (size_t i : *ordered)
-      sorted.push_back(std::move(plan_.changes[i]));
-    plan_.changes = std::move(sorted);
+    // Permute in place (position k takes the change at ordered[k]) rather than into a second
+    // vector: a plan of 100k changes is large.
+    std::vector<size_t>& from = *ordered;
+    std::vector<bool> placed(from.size(), false);
+    for (size_t start = 0; start < from.size(); ++start) {
+      if (placed[start])
+        continue;
+      ResourceChange held = std::move(plan_.changes[start]);
+      size_t k = start;
+      while (from[k] != start) {
+        plan_.changes[k] = std::move(plan_.changes[from[k]]);
+        placed[k] = true;
+        k = from[k];
+      }
+      plan_.changes[k] = std::move(held);
+      placed[k] = true;
+    }
   }
 
-  const std::vector<config::DesiredResource>& desired_;
-  const state::Snapshot& snapshot_;
+  std::vector<config::DesiredResource> desired_;
+  state::Snapshot snapshot_;
+  /// Zones with force_destroy: true in the configuration, and in state.
+  std::unordered_set<std::string> force_destroy_in_config_;
+  std::unordered_set<std::string> force_destroy_in_state_;
   providers::Provider& provider_;
   const PlanOptions& options_;
 
@@ -479,7 +530,8 @@ class Planner {
 
 Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {
   Graph g;
-  std::unordered_map<std::string, size_t> node;
+  std::unordered_map<std::string_view, size_t> node;  // views of `desired`'s addresses
+  node.reserve(desired.size());
   for (const auto& d : desired)
     node[d.address.str()] = g.add_node(d.address.str());
   config::Diagnostics diags;
@@ -505,6 +557,11 @@ Result<Plan> make_plan(const std::vector<config::DesiredResource>& desired,
                        const state::Snapshot& snapshot, providers::Provider& provider,
                        const PlanOptions& options) {
   return Planner(desired, snapshot, provider, options).run();
+}
+
+Result<Plan> make_plan(std::vector<config::DesiredResource>&& desired, state::Snapshot&& snapshot,
+                       providers::Provider& provider, const PlanOptions& options) {
+  return Planner(std::move(desired), std::move(snapshot), provider, options).run();
 }
 
 }  // namespace lakeinfra::planner

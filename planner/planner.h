@@ -33,6 +33,10 @@ struct PlanOptions {
 Result<Plan> make_plan(const std::vector<config::DesiredResource>& desired,
                        const state::Snapshot& snapshot, providers::Provider& provider,
                        const PlanOptions& options);
+/// The same, taking the desired resources and the snapshot over: each moves into its change
+/// instead of being copied, which halves the memory of planning a large lake.
+Result<Plan> make_plan(std::vector<config::DesiredResource>&& desired, state::Snapshot&& snapshot,
+                       providers::Provider& provider, const PlanOptions& options);
 
 /// The dependency graph of the desired resources, for `graph` and cycle checks: one node per
 /// resource, an edge from each dependency to its dependent. Fails on a dependency that names
