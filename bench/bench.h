@@ -105,6 +105,10 @@ struct RgwOptions {
   int buckets = 100;
   int prefixes = 1000;
   int runs = 3;
+  /// The awscli loop (about a second per request: a new Python process each) runs once, on
+  /// 1/awscli_sample of the buckets with their prefixes, and its time is scaled by the ratio of
+  /// requests. 1 runs it on all of them.
+  int awscli_sample = 10;
   std::filesystem::path work_dir;
 };
 std::vector<Figure> rgw_figures(const RgwOptions& options);

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--rgw-buckets", rgw.buckets, "S3 scenario: buckets (default 100)");
   app.add_option("--rgw-prefixes", rgw.prefixes, "S3 scenario: prefixes in all (default 1000)");
   app.add_option("--rgw-runs", rgw.runs, "S3 scenario: samples per figure (default 3)");
+  app.add_option("--awscli-sample", rgw.awscli_sample,
+                 "S3 scenario: run the awscli loop on 1/N of the buckets and scale (default 10)")
+      ->check(CLI::Range(1, 1000));
   app.add_flag("--local-only", local_only, "Only the local-filesystem scenarios");
   app.add_flag("--rgw-only", rgw_only, "Only the S3 scenarios");
   app.add_option("--work-dir", work, "Where lakes are generated (removed afterwards)");

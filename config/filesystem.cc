@@ -43,7 +43,7 @@ FsResult<std::string> RealFileSystem::read_file(const fs::path& path) {
 }
 
 FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std::string& content,
-                                                 unsigned mode) {
+                                                 unsigned mode, Durability durability) {
   // Unique per process and per call: two threads writing the same path never share a temp file.
   static std::atomic<uint64_t> counter{0};
   fs::path tmp = path;
@@ -66,7 +66,7 @@ FsResult<void> RealFileSystem::write_file_atomic(const fs::path& path, const std
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
+  if (::fchmod(fd, mode) != 0 || (durability == Durability::kFsync && ::fsync(fd) != 0)) {
     auto ec = errno_code();
     ::close(fd);
     ::unlink(tmp.c_str());

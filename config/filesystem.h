@@ -22,6 +22,12 @@ struct FileInfo {
   uint64_t size = 0;
 };
 
+/// How far write_file_atomic() goes to make the new contents durable.
+enum class Durability {
+  kFsync,    ///< fsync the file before the rename: the contents survive a power loss
+  kNoFsync,  ///< only the rename: atomic for every reader and across a crash of the process
+};
+
 /// Every disk access of lakeinfra goes through this interface (ninja's DiskInterface), so tests
 /// can run against MemoryFileSystem and record what was touched. Paths are used as given;
 /// callers are responsible for keeping them inside their root.
@@ -33,8 +39,12 @@ class FileSystem {
   virtual FsResult<std::string> read_file(const std::filesystem::path& path) = 0;
   /// Writes `content` to a temporary file beside `path` and renames it into place, so readers
   /// see the old or the new contents, never a torn file. `mode` is applied before the rename.
+  /// kFsync also waits until the bytes are on disk first (survives a power loss); kNoFsync does
+  /// not, for files lakeinfra rebuilds when they are lost (a zone's marker: refresh repairs it),
+  /// where an fsync per resource would dominate an apply.
   virtual FsResult<void> write_file_atomic(const std::filesystem::path& path,
-                                           const std::string& content, unsigned mode = 0644) = 0;
+                                           const std::string& content, unsigned mode = 0644,
+                                           Durability durability = Durability::kFsync) = 0;
   /// Information about `path` without following a final symlink. Never fails for a missing path.
   virtual FsResult<FileInfo> stat(const std::filesystem::path& path) = 0;
   /// Creates one directory. Succeeds if it already exists as a directory.
@@ -62,7 +72,8 @@ class RealFileSystem : public FileSystem {
  public:
   FsResult<std::string> read_file(const std::filesystem::path& path) override;
   FsResult<void> write_file_atomic(const std::filesystem::path& path, const std::string& content,
-                                   unsigned mode) override;
+                                   unsigned mode = 0644,
+                                   Durability durability = Durability::kFsync) override;
   FsResult<FileInfo> stat(const std::filesystem::path& path) override;
   FsResult<void> create_symlink(const std::filesystem::path& target,
                                 const std::filesystem::path& link) override;

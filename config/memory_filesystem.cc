@@ -48,7 +48,7 @@ FsResult<std::string> MemoryFileSystem::read_file(const fs::path& path) {
 }
 
 FsResult<void> MemoryFileSystem::write_file_atomic(const fs::path& path, const std::string& content,
-                                                   unsigned mode) {
+                                                   unsigned mode, Durability /*durability*/) {
   std::lock_guard lock(mutex_);
   std::string key = normalise(path);
   calls_.push_back("write " + key);

@@ -18,7 +18,8 @@ class MemoryFileSystem : public FileSystem {
 
   FsResult<std::string> read_file(const std::filesystem::path& path) override;
   FsResult<void> write_file_atomic(const std::filesystem::path& path, const std::string& content,
-                                   unsigned mode) override;
+                                   unsigned mode = 0644,
+                                   Durability durability = Durability::kFsync) override;
   FsResult<FileInfo> stat(const std::filesystem::path& path) override;
   FsResult<void> make_directory(const std::filesystem::path& path) override;
   FsResult<void> make_directories(const std::filesystem::path& path) override;

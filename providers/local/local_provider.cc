@@ -505,7 +505,11 @@ class LocalProvider : public Provider {
         marker["tier"] = *tier;
     }
     fs::path path = dir / kLocalMarkerFile;
-    if (auto written = fs_.write_file_atomic(path, marker.dump(2) + "\n", 0644); !written) {
+    // No fsync: a marker lost to a power cut is seen by refresh and rewritten (an fsync per
+    // resource was a tenth of a 10k-resource apply).
+    if (auto written =
+            fs_.write_file_atomic(path, marker.dump(2) + "\n", 0644, config::Durability::kNoFsync);
+        !written) {
       return failure("write", path, written.error());
     }
     return {};

@@ -58,11 +58,12 @@ class FaultyFileSystem : public config::FileSystem {
       return tl::unexpected(ec);
     return real_.read_file(path);
   }
-  config::FsResult<void> write_file_atomic(const fs::path& path, const std::string& content,
-                                           unsigned mode) override {
+  config::FsResult<void> write_file_atomic(
+      const fs::path& path, const std::string& content, unsigned mode = 0644,
+      config::Durability durability = config::Durability::kFsync) override {
     if (auto ec = check("write", path))
       return tl::unexpected(ec);
-    return real_.write_file_atomic(path, content, mode);
+    return real_.write_file_atomic(path, content, mode, durability);
   }
   config::FsResult<config::FileInfo> stat(const fs::path& path) override {
     if (auto ec = check("stat", path))

@@ -226,7 +226,7 @@ cat >>"$CONF" <<EOF
 [client.rgw.r]
 # without this radosgw insists on cephx and never connects (see the top of rgw-up.sh)
 ms mon client mode = crc
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw data = $DIR/rgw
 # STS: AssumeRole and temporary credentials (the key must be 16 characters). With it on, a bad
 # signature is answered 403 AccessDenied (the STS engine's verdict), not SignatureDoesNotMatch.
