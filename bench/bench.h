@@ -79,7 +79,8 @@ struct Figure {
 double median_seconds(const std::vector<Sample>& samples);
 
 /// The results as a markdown table: scenario, size, median seconds, runs, peak RSS, baseline,
-/// baseline seconds, ratio (figure / baseline), target, met. `header` is printed above it
+/// baseline seconds, ratio (figure / baseline; "1/N×" when the figure is N times faster and N >
+/// 10), target, met. `header` is printed above it
 /// (machine, date, commit).
 std::string markdown_table(const std::vector<Figure>& figures, const std::string& header);
 
