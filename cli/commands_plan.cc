@@ -159,6 +159,18 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   return s;
 }
 
+/// Hands a plan's changes to the end of the process instead of freeing them when the command
+/// returns (the lock and the state are still released and closed as usual): freeing the
+/// millions of small objects of a 100k-resource plan took a tenth of the plan's time, and the
+/// process exits right after. The memory stays reachable, so leak checkers do not report it.
+struct KeepChangesUntilExit {
+  planner::Plan& plan;
+  ~KeepChangesUntilExit() {
+    static auto* kept = new std::vector<std::vector<planner::ResourceChange>>();
+    kept->push_back(std::move(plan.changes));
+  }
+};
+
 bool confirm(App& app, const planner::Plan& plan) {
   if (!::isatty(STDIN_FILENO))
     return false;
@@ -252,6 +264,7 @@ int cmd_plan(App& app, const PlanFlags& flags) {
   auto s = make_session(app, flags, "plan", flags.destroy);
   if (!s)
     return app.report(s.error());
+  KeepChangesUntilExit keep{s->plan};
   if (flags.json) {
     std::printf("%s\n", planner::terraform_json(s->plan, LAKEINFRA_VERSION).dump(2).c_str());
   } else {
@@ -286,6 +299,7 @@ int cmd_apply(App& app, const ApplyFlags& flags, bool destroy) {
   auto s = make_session(app, flags.plan, command, destroy);
   if (!s)
     return app.report(s.error());
+  KeepChangesUntilExit keep{s->plan};
   if (destroy && !s->plan.has_changes()) {
     app.render.line("Nothing to destroy: the state holds no resources" +
                     std::string(s->plan.targeted ? " matching the targets." : "."));
