@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "providers/http/fake_client.h"
 
 namespace lakeinfra::providers::s3 {
@@ -365,6 +370,53 @@ TEST_F(S3ProviderTest, IamCallsGoThroughTheIamClientWhenGiven) {
   EXPECT_EQ(http_.calls(), 0u);
   ASSERT_EQ(iam_http.calls(), 1u);
   EXPECT_EQ(iam_http.requests()[0].url, "https://iam.amazonaws.com/");
+}
+
+// RGW updates a role and its inline policies read-modify-write: two PutRolePolicy calls on one
+// role at once lose a policy. Changes to one role are serialised; other roles run in parallel.
+TEST_F(S3ProviderTest, ChangesToOneRoleNeverOverlapButOtherRolesRunInParallel) {
+  std::mutex mu;
+  std::map<std::string, int> in_flight;  // role → PutRolePolicy calls being answered
+  std::map<std::string, int> most;       // role → the most at once
+  int all_in_flight = 0, most_overall = 0;
+  http_.set_handler([&](const http::Request& request) -> FakeClient::Reply {
+    size_t at = request.body.find("RoleName=");
+    std::string role = request.body.substr(at + 9, request.body.find('&', at) - at - 9);
+    {
+      std::lock_guard<std::mutex> hold(mu);
+      most[role] = std::max(most[role], ++in_flight[role]);
+      most_overall = std::max(most_overall, ++all_in_flight);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    {
+      std::lock_guard<std::mutex> hold(mu);
+      --in_flight[role];
+      --all_in_flight;
+    }
+    return FakeClient::response(200, "<PutRolePolicyResponse/>");
+  });
+  auto grant = [](const std::string& role, const std::string& zone) {
+    config::DesiredResource g;
+    g.type = "grant";
+    g.provider_id = role + "/lakeinfra." + zone;
+    g.attributes = {{"policy", {{"Statement", nlohmann::json::array()}}}};
+    return g;
+  };
+  std::vector<std::thread> workers;
+  for (const std::string role : {"role-a", "role-b"}) {
+    for (const std::string zone : {"bronze", "silver", "gold"}) {
+      workers.emplace_back([&, role, zone] {
+        auto made = provider_->create(grant(role, zone));
+        EXPECT_TRUE(made) << made.error().message;
+      });
+    }
+  }
+  for (auto& w : workers)
+    w.join();
+  EXPECT_EQ(http_.calls(), 6u);
+  EXPECT_EQ(most["role-a"], 1);
+  EXPECT_EQ(most["role-b"], 1);
+  EXPECT_EQ(most_overall, 2) << "different roles are changed in parallel";
 }
 
 }  // namespace
