@@ -9,7 +9,7 @@ LAKEINFRA := $(abspath $(BUILD))/lakeinfra
 APT_PACKAGES := cmake ninja-build g++ pkg-config clang-format \
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libgit2-dev \
   libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libexpected-dev libpugixml-dev libcpp-httplib-dev \
-  libbenchmark-dev
+  libbenchmark-dev libmimalloc-dev
 # Only the test suite needs these: a throw-away Ceph cluster whose radosgw is the S3/IAM/STS
 # server of the integration tests, and Debian's awscli as a reference client. `make demo` does
 # not install them.

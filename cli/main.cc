@@ -52,10 +52,11 @@ void add_plan_flags(CLI::App* cmd, PlanFlags& f, bool with_targets = true) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Planning a large lake makes and frees millions of small objects; with glibc's fastbins the
-  // consolidation they trigger cost more than they save (a 100k-resource plan: 2.6 s → 2.0 s;
-  // docs/performance.md).
+#ifndef LAKEINFRA_MIMALLOC
+  // Without mimalloc (sanitizer builds): planning a large lake makes and frees millions of small
+  // objects, and the fastbin consolidation they trigger in glibc costs more than it saves.
   mallopt(M_MXFAST, 0);
+#endif
   lakeinfra::config::Log::init_from_environment();
   // Line-buffered even into a pipe, so CI logs keep plan, progress and errors in order.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);

@@ -2,38 +2,56 @@
 
 namespace lakeinfra::config {
 
-Address::Address(std::string type, std::vector<std::string> names)
-    : type_(std::move(type)), names_(std::move(names)) {
-  text_ = type_;
-  for (const auto& n : names_)
-    text_ += "." + n;
+namespace {
+
+/// The name parts of `text` after its type: split at dots, except that the file part of an
+/// artifact address ("artifact.PIPELINE.FILE") keeps its dots. Empty when a part is empty or
+/// there is no name.
+std::vector<std::string> split_names(std::string_view text) {
+  std::vector<std::string> names;
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0)
+    return {};
+  const bool artifact = text.substr(0, dot) == "artifact";
+  size_t start = dot + 1;
+  while (true) {
+    size_t next = text.find('.', start);
+    if (artifact && names.size() == 1)
+      next = std::string_view::npos;  // the file part takes the rest, dots included
+    std::string_view part = text.substr(start, next == std::string_view::npos ? next : next - start);
+    if (part.empty() || (artifact && names.size() == 1 &&
+                         (part.front() == '.' || part.back() == '.' ||
+                          part.find("..") != std::string_view::npos)))
+      return {};  // no empty part, in the file part's dotted pieces either
+    names.emplace_back(part);
+    if (next == std::string_view::npos)
+      return names;
+    start = next + 1;
+  }
+}
+
+}  // namespace
+
+Address::Address(std::string_view type, const std::vector<std::string>& names) {
+  size_t size = type.size();
+  for (const auto& n : names)
+    size += 1 + n.size();
+  text_.reserve(size);
+  text_ = type;
+  for (const auto& n : names) {
+    text_ += '.';
+    text_ += n;
+  }
 }
 
 std::optional<Address> Address::parse(std::string_view text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t dot = text.find('.', start);
-    std::string_view part = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (part.empty())
-      return std::nullopt;
-    parts.emplace_back(part);
-    if (dot == std::string_view::npos)
-      break;
-    start = dot + 1;
-  }
-  if (parts.size() < 2)
+  if (split_names(text).empty())
     return std::nullopt;
-  std::string type = std::move(parts.front());
-  parts.erase(parts.begin());
-  // artifact.PIPELINE.FILE: FILE is a path below artifacts/ and may contain dots ("main.py").
-  if (type == "artifact" && parts.size() > 2) {
-    std::string file = parts[1];
-    for (size_t i = 2; i < parts.size(); ++i)
-      file += "." + parts[i];
-    parts = {parts[0], file};
-  }
-  return Address(std::move(type), std::move(parts));
+  return Address(std::string(text));
+}
+
+std::vector<std::string> Address::names() const {
+  return split_names(text_);
 }
 
 }  // namespace lakeinfra::config

@@ -16,14 +16,17 @@ namespace lakeinfra::config {
 class Address {
  public:
   Address() = default;
-  Address(std::string type, std::vector<std::string> names);
+  Address(std::string_view type, const std::vector<std::string>& names);
 
   /// Parses "type.name[.name...]". Returns nullopt when there is no type or no name, or a part
   /// is empty.
   static std::optional<Address> parse(std::string_view text);
 
-  const std::string& type() const { return type_; }
-  const std::vector<std::string>& names() const { return names_; }
+  /// The part before the first dot.
+  std::string_view type() const { return std::string_view(text_).substr(0, text_.find('.')); }
+  /// The name parts, split from the text as parse() splits them (computed on each call: only
+  /// the text is stored, since a plan holds several addresses per resource).
+  std::vector<std::string> names() const;
   const std::string& str() const { return text_; }
   bool empty() const { return text_.empty(); }
 
@@ -33,8 +36,7 @@ class Address {
   }
 
  private:
-  std::string type_;
-  std::vector<std::string> names_;
+  explicit Address(std::string text) : text_(std::move(text)) {}
   std::string text_;
 };
 

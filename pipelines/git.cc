@@ -613,16 +613,23 @@ Result<void> checkout_in(git_repository* repo, const fs::path& cache_dir, const 
 
 // ---- public --------------------------------------------------------------------------------
 
-Libgit2Fetcher::Libgit2Fetcher() {
-  git_libgit2_init();
-}
+Libgit2Fetcher::Libgit2Fetcher() = default;
 
 Libgit2Fetcher::~Libgit2Fetcher() {
-  git_libgit2_shutdown();
+  if (live_)
+    git_libgit2_shutdown();
+}
+
+void Libgit2Fetcher::ensure_initialised() {
+  std::call_once(initialised_, [this] {
+    git_libgit2_init();
+    live_ = true;
+  });
 }
 
 Result<void> Libgit2Fetcher::fetch(const std::string& url, const GitAuth& auth,
                                    const fs::path& cache_dir) {
+  ensure_initialised();
   try {
     UrlParts parts = parse_url(url);
     FetchJob job;
@@ -664,6 +671,7 @@ Result<void> Libgit2Fetcher::fetch(const std::string& url, const GitAuth& auth,
 }
 
 Result<std::string> Libgit2Fetcher::resolve(const fs::path& cache_dir, const std::string& ref) {
+  ensure_initialised();
   try {
     auto repo = open_cache(cache_dir);
     if (!repo)
@@ -676,6 +684,7 @@ Result<std::string> Libgit2Fetcher::resolve(const fs::path& cache_dir, const std
 
 Result<void> Libgit2Fetcher::checkout(const fs::path& cache_dir, const std::string& commit,
                                       const fs::path& dest) {
+  ensure_initialised();
   try {
     auto repo = open_cache(cache_dir);
     if (!repo)

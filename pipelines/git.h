@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <string>
 
 #include "config/result.h"
@@ -73,6 +74,13 @@ class Libgit2Fetcher : public GitFetcher {
                               const std::string& ref) override;
   Result<void> checkout(const std::filesystem::path& cache_dir, const std::string& commit,
                         const std::filesystem::path& dest) override;
+
+ private:
+  /// Initialises libgit2 on first use: its start-up reads the system's CA certificates
+  /// (~6% of a 10k-resource plan), which commands without pipelines never need.
+  void ensure_initialised();
+  std::once_flag initialised_;
+  bool live_ = false;
 };
 
 /// `url` safe to show: its whole userinfo becomes "***" when it holds a password (any scheme,

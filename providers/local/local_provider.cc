@@ -23,6 +23,35 @@ using config::Attributes;
 /// it is interrupted before the rename. Such leftovers are lakeinfra's, never user data.
 const std::string kMarkerTempPrefix = std::string(kLocalMarkerFile) + ".tmp-";
 
+/// `text` as a JSON string when it is printable ASCII that needs no escaping; nullopt otherwise.
+std::optional<std::string> plain_json_string(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+      return std::nullopt;
+  }
+  return "\"" + std::string(text) + "\"";
+}
+
+}  // namespace
+
+std::optional<std::string> canonical_marker(std::string_view address, std::string_view type,
+                                            const std::optional<std::string>& tier) {
+  auto a = plain_json_string(address);
+  auto t = plain_json_string(type);
+  std::optional<std::string> tr;
+  if (tier && !(tr = plain_json_string(*tier)))
+    return std::nullopt;
+  if (!a || !t)
+    return std::nullopt;
+  std::string out = "{\n  \"address\": " + *a + ",\n  \"managed_by\": \"lakeinfra\",\n";
+  if (tr)
+    out += "  \"tier\": " + *tr + ",\n";
+  out += "  \"type\": " + *t + "\n}\n";
+  return out;
+}
+
+namespace {
+
 bool is_marker_name(const std::string& name) {
   return name == kLocalMarkerFile || name.rfind(kMarkerTempPrefix, 0) == 0;
 }
@@ -105,11 +134,14 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
     return failure(FailureKind::kInvalid,
                    "local provider does not manage resources of type \"" + type + "\"");
   }
-  std::string prefix = "unsafe " + type + " id \"" + provider_id + "\": ";
+  // Built only for a message: refresh parses an id per resource.
+  auto unsafe = [&](const std::string& why) {
+    return failure(FailureKind::kInvalid, "unsafe " + type + " id \"" + provider_id + "\": " + why);
+  };
   if (provider_id.empty())
-    return failure(FailureKind::kInvalid, prefix + "it is empty");
+    return unsafe("it is empty");
   if (provider_id.front() == '/') {
-    return failure(FailureKind::kInvalid, prefix + "it is an absolute path");
+    return unsafe("it is an absolute path");
   }
   std::vector<std::string> parts;
   size_t start = 0;
@@ -121,29 +153,25 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
     start = slash + 1;
   }
   if (is_artifact(type) ? parts.size() < want : parts.size() != want) {
-    return failure(FailureKind::kInvalid, prefix + "a " + type + " id has " + std::to_string(want) +
-                                              " path component" + (want == 1 ? "" : "s") +
-                                              ", not " + std::to_string(parts.size()));
+    return unsafe("a " + type + " id has " + std::to_string(want) + " path component" +
+                  (want == 1 ? "" : "s") + ", not " + std::to_string(parts.size()));
   }
   if (parts[0].rfind(kLocalAccessPolicyFile, 0) == 0) {
-    return failure(FailureKind::kInvalid,
-                   prefix + "\"" + parts[0] + "\" is reserved for the access policy document");
+    return unsafe("\"" + parts[0] + "\" is reserved for the access policy document");
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
     // The zone and container components of an artifact id follow the zone and container rules.
     bool file_part = is_artifact(type) && i >= 2;
     if (part.empty())
-      return failure(FailureKind::kInvalid, prefix + "empty path component");
+      return unsafe("empty path component");
     if (part == "." || part == "..") {
-      return failure(FailureKind::kInvalid,
-                     prefix + "path component \"" + part + "\" is not allowed");
+      return unsafe("path component \"" + part + "\" is not allowed");
     }
     for (char c : part) {
       if (!safe_char(c, file_part)) {
-        return failure(FailureKind::kInvalid,
-                       prefix + "path component \"" + part + "\" has characters outside " +
-                           (file_part ? "[A-Za-z0-9-._+=@,]" : "[a-z0-9-._]"));
+        return unsafe("path component \"" + part + "\" has characters outside " +
+                      (file_part ? "[A-Za-z0-9-._+=@,]" : "[a-z0-9-._]"));
       }
     }
   }
@@ -272,12 +300,13 @@ class LocalProvider : public Provider {
     return guarded("read", provider_id, [&]() -> ProviderResult<std::optional<Observed>> {
       if (is_governance(type))
         return read_policy_entry(type, provider_id);
-      auto dir = resolve(type, provider_id);
+      config::FileInfo last;
+      auto dir = resolve(type, provider_id, &last);
       if (!dir)
         return tl::unexpected(dir.error());
       if (is_artifact(type))
         return read_artifact(*dir);
-      auto info = stat_dir(type, *dir);
+      auto info = is_directory(type, *dir, last);
       if (!info)
         return tl::unexpected(info.error());
       if (!*info)
@@ -288,9 +317,7 @@ class LocalProvider : public Provider {
       if (!marker)
         return tl::unexpected(marker.error());
       if (*marker) {
-        auto tier = (*marker)->find("tier");
-        if (tier != (*marker)->end())
-          observed.attributes["tier"] = *tier;
+        observed.attributes = std::move(**marker);
       } else {
         observed.unmanaged = true;
       }
@@ -427,26 +454,32 @@ class LocalProvider : public Provider {
  private:
   /// The absolute directory of a checked provider_id. Refuses (kInvalid) an unsafe id, and an
   /// existing symlink at any component below the root (the target included).
-  ProviderResult<fs::path> resolve(const std::string& type, const std::string& provider_id) {
+  /// The path of `provider_id` below the root, refusing symlinks on the way. `last`, when given,
+  /// receives what stat() found at the path itself (refresh needs nothing more).
+  ProviderResult<fs::path> resolve(const std::string& type, const std::string& provider_id,
+                                   config::FileInfo* last = nullptr) {
     auto parts = parse_id(type, provider_id);
     if (!parts)
       return tl::unexpected(parts.error());
     fs::path path = root_;
-    bool exists = true;
+    config::FileInfo info;
+    info.exists = true;
     for (const auto& part : *parts) {
       path /= part;
-      if (!exists)
+      if (!info.exists)
         continue;  // Nothing below a missing component can exist.
-      auto info = fs_.stat(path);
-      if (!info)
-        return failure("stat", path, info.error());
-      if (info->is_symlink) {
+      auto found = fs_.stat(path);
+      if (!found)
+        return failure("stat", path, found.error());
+      if (found->is_symlink) {
         return failure(FailureKind::kInvalid, "refusing to use " + path.string() +
                                                   ": it is a symlink and could lead outside " +
                                                   root_.string());
       }
-      exists = info->exists;
+      info = *found;
     }
+    if (last)
+      *last = info;
     return path;
   }
 
@@ -455,17 +488,24 @@ class LocalProvider : public Provider {
     auto info = fs_.stat(dir);
     if (!info)
       return failure("stat", dir, info.error());
-    if (!info->exists)
+    return is_directory(type, dir, *info);
+  }
+
+  /// stat_dir() for what a stat() of `dir` already found.
+  ProviderResult<bool> is_directory(const std::string& type, const fs::path& dir,
+                                    const config::FileInfo& info) {
+    if (!info.exists)
       return false;
-    if (!info->is_directory) {
+    if (!info.is_directory) {
       return failure(FailureKind::kConflict,
                      type + " path " + dir.string() + " exists and is not a directory");
     }
     return true;
   }
 
-  /// The marker of `dir` when it is a valid lakeinfra marker for `type`; nullopt when it is
-  /// missing, not a regular file, or not lakeinfra's JSON. Fails only on I/O errors.
+  /// What the marker of `dir` says refresh can observe ({"tier": ...}, or {} for a marker
+  /// without a tier) when it is a valid lakeinfra marker for `type`; nullopt when it is missing,
+  /// not a regular file, or not lakeinfra's JSON. Fails only on I/O errors.
   ProviderResult<std::optional<Attributes>> read_marker(const std::string& type,
                                                         const fs::path& dir) {
     fs::path path = dir / kLocalMarkerFile;
@@ -481,6 +521,8 @@ class LocalProvider : public Provider {
         return std::optional<Attributes>();
       return failure("read", path, text.error());
     }
+    if (auto fast = read_canonical_marker(*text, type))
+      return std::move(*fast);
     Attributes marker = Attributes::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!marker.is_object())
       return std::optional<Attributes>();
@@ -491,7 +533,41 @@ class LocalProvider : public Provider {
     auto marker_type = marker.find("type");
     if (marker_type == marker.end() || *marker_type != type)
       return std::optional<Attributes>();
-    return std::optional<Attributes>(std::move(marker));
+    Attributes observed = Attributes::object();
+    if (auto tier = marker.find("tier"); tier != marker.end())
+      observed["tier"] = std::move(*tier);
+    return std::optional<Attributes>(std::move(observed));
+  }
+
+  /// read_marker()'s answer when `text` is byte for byte what canonical_marker() writes for
+  /// `type` (nearly always: a refresh then reads 10k markers without parsing JSON); nullopt
+  /// when it is not, and the JSON must be parsed.
+  static std::optional<std::optional<Attributes>> read_canonical_marker(std::string_view text,
+                                                                        const std::string& type) {
+    auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
+      std::string needle = "\n  \"" + std::string(key) + "\": \"";
+      size_t start = text.find(needle);
+      if (start == std::string_view::npos)
+        return std::nullopt;
+      start += needle.size();
+      size_t end = text.find('"', start);
+      if (end == std::string_view::npos)
+        return std::nullopt;
+      return text.substr(start, end - start);
+    };
+    auto address = value_of("address");
+    if (!address)
+      return std::nullopt;
+    std::optional<std::string> tier;
+    if (auto t = value_of("tier"))
+      tier = std::string(*t);
+    auto expected = canonical_marker(*address, type, tier);
+    if (!expected || *expected != text)
+      return std::nullopt;
+    Attributes observed = Attributes::object();
+    if (tier)
+      observed["tier"] = std::move(*tier);
+    return std::optional<Attributes>(std::move(observed));
   }
 
   ProviderResult<void> write_marker(const config::DesiredResource& desired, const fs::path& dir) {
@@ -507,8 +583,18 @@ class LocalProvider : public Provider {
     fs::path path = dir / kLocalMarkerFile;
     // No fsync: a marker lost to a power cut is seen by refresh and rewritten (an fsync per
     // resource was a tenth of a 10k-resource apply).
-    if (auto written =
-            fs_.write_file_atomic(path, marker.dump(2) + "\n", 0644, config::Durability::kNoFsync);
+    // The same bytes canonical_marker() renders, so refresh recognises them without parsing.
+    std::optional<std::string> tier;
+    if (auto t = marker.find("tier"); t != marker.end() && t->is_string())
+      tier = t->get<std::string>();
+    std::string text;
+    if (!marker.contains("tier") || tier) {
+      if (auto canonical = canonical_marker(desired.address.str(), desired.type, tier))
+        text = std::move(*canonical);
+    }
+    if (text.empty())
+      text = marker.dump(2) + "\n";
+    if (auto written = fs_.write_file_atomic(path, text, 0644, config::Durability::kNoFsync);
         !written) {
       return failure("write", path, written.error());
     }

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "config/filesystem.h"
 #include "providers/provider.h"
@@ -28,6 +31,13 @@ std::unique_ptr<Provider> make_local_provider(const std::filesystem::path& root,
 
 /// Name of the marker file in each zone and container directory.
 inline constexpr const char* kLocalMarkerFile = ".lakeinfra.json";
+
+/// The marker text lakeinfra writes for a zone or container: its JSON object with sorted keys,
+/// two-space indent and a final newline, exactly as nlohmann's dump(2) renders it. Refresh
+/// compares a marker's bytes with this and parses the JSON only when they differ (hand-edited
+/// or older markers). nullopt when a value is not printable ASCII without escapes.
+std::optional<std::string> canonical_marker(std::string_view address, std::string_view type,
+                                            const std::optional<std::string>& tier);
 
 /// Name of the access policy document in the root, holding every role and grant:
 ///

@@ -239,6 +239,72 @@ TEST_F(LocalProviderTest, ReadReportsTierAndNoEntries) {
   }
 }
 
+TEST(CanonicalMarkerTest, IsExactlyTheJsonDumpOfTheMarker) {
+  Attributes with_tier = {{"managed_by", "lakeinfra"},
+                          {"address", "container.bronze.raw"},
+                          {"type", "container"},
+                          {"tier", "sensitive"}};
+  EXPECT_EQ(canonical_marker("container.bronze.raw", "container", "sensitive"),
+            with_tier.dump(2) + "\n");
+  Attributes without_tier = {{"managed_by", "lakeinfra"}, {"address", "zone.x"}, {"type", "zone"}};
+  EXPECT_EQ(canonical_marker("zone.x", "zone", std::nullopt), without_tier.dump(2) + "\n");
+  // Values that JSON would escape (or that are not ASCII) are left to nlohmann.
+  for (std::string bad : std::vector<std::string>{"a\"b", "a\\b", "a\nb", "caf\xc3\xa9", "a\x7f"}) {
+    EXPECT_EQ(canonical_marker(bad, "zone", std::nullopt), std::nullopt) << bad;
+    EXPECT_EQ(canonical_marker("zone.x", "zone", bad), std::nullopt) << bad;
+  }
+}
+
+TEST_F(LocalProviderTest, MarkersAreWrittenInCanonicalForm) {
+  create_zone_and_container();
+  EXPECT_EQ(read_text(zone_dir() / kLocalMarkerFile),
+            canonical_marker("zone.bronze", "zone", "sensitive"));
+  EXPECT_EQ(read_text(container_dir() / kLocalMarkerFile),
+            canonical_marker("container.bronze.raw", "container", "sensitive"));
+}
+
+// Refresh recognises lakeinfra's own bytes without parsing; anything else is parsed as JSON,
+// so a marker reformatted, extended or retyped by hand is still read by its meaning.
+TEST_F(LocalProviderTest, ReadParsesMarkersThatAreNotCanonical) {
+  create_zone_and_container();
+  const std::string id = "healthetl-dev01-bronze";
+  auto read_zone = [&] {
+    auto observed = provider_->read("zone", id);
+    EXPECT_TRUE(observed && observed->has_value());
+    return observed && observed->has_value() ? **observed : Observed{};
+  };
+  struct Case {
+    std::string text;
+    Attributes attributes;
+    bool unmanaged;
+  };
+  const std::vector<Case> cases = {
+      // canonical, tier changed by hand: drift seen on the fast path
+      {*canonical_marker("zone.bronze", "zone", "internal"), {{"tier", "internal"}}, false},
+      // canonical without a tier
+      {*canonical_marker("zone.bronze", "zone", std::nullopt), Attributes::object(), false},
+      // compact JSON, an extra key, keys in another order
+      {R"({"type":"zone","tier":"restricted","managed_by":"lakeinfra","address":"zone.bronze"})",
+       {{"tier", "restricted"}},
+       false},
+      {R"({"address":"zone.bronze","managed_by":"lakeinfra","note":"x","tier":"a","type":"zone"})",
+       {{"tier", "a"}},
+       false},
+      // a container's marker in a zone, someone else's marker: not lakeinfra's zone
+      {*canonical_marker("container.bronze.raw", "container", "sensitive"), Attributes::object(),
+       true},
+      {"{\n  \"address\": \"zone.bronze\",\n  \"managed_by\": \"someone\",\n  \"type\": "
+       "\"zone\"\n}\n",
+       Attributes::object(), true},
+  };
+  for (const auto& c : cases) {
+    write_text(zone_dir() / kLocalMarkerFile, c.text);
+    Observed observed = read_zone();
+    EXPECT_EQ(observed.attributes, c.attributes) << c.text;
+    EXPECT_EQ(observed.unmanaged, c.unmanaged) << c.text;
+  }
+}
+
 TEST_F(LocalProviderTest, DataEntriesCountFilesAnywhereBelow) {
   create_zone_and_container();
   write_text(container_dir() / "a.csv", "1\n");
