@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -51,19 +52,25 @@ std::string dump(const nlohmann::json& j) {
   }
 }
 
-nlohmann::json parse(const std::string& text, const std::string& what) {
+/// `text` as JSON; `what` names it in the error ("the attributes of ", "zone.x"), joined only
+/// when there is one (a load parses two values per resource).
+nlohmann::json parse(const std::string& text, std::string_view what, std::string_view of = {}) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw StoreError("the state is corrupt: " + what + " is not valid JSON (" + e.what() + ")");
+    throw StoreError("the state is corrupt: " + std::string(what) + std::string(of) +
+                     " is not valid JSON (" + e.what() + ")");
   }
 }
 
-config::Address parse_address(const std::string& text, const std::string& what) {
+config::Address parse_address(const std::string& text, std::string_view what,
+                              std::string_view of = {}) {
   auto a = config::Address::parse(text);
-  if (!a)
-    throw StoreError("the state is corrupt: " + what + " \"" + text + "\" is not an address");
-  return *a;
+  if (!a) {
+    throw StoreError("the state is corrupt: " + std::string(what) + std::string(of) + " \"" + text +
+                     "\" is not an address");
+  }
+  return std::move(*a);
 }
 
 std::string dump_depends_on(const std::vector<config::Address>& deps) {
@@ -74,15 +81,18 @@ std::string dump_depends_on(const std::vector<config::Address>& deps) {
 }
 
 std::vector<config::Address> parse_depends_on(const std::string& text, const std::string& owner) {
-  std::string what = "depends_on of " + owner;
-  nlohmann::json a = parse(text, what);
+  constexpr std::string_view what = "depends_on of ";
+  nlohmann::json a = parse(text, what, owner);
   if (!a.is_array())
-    throw StoreError("the state is corrupt: " + what + " is not a JSON array");
+    throw StoreError("the state is corrupt: " + std::string(what) + owner + " is not a JSON array");
   std::vector<config::Address> out;
+  out.reserve(a.size());
   for (const auto& item : a) {
-    if (!item.is_string())
-      throw StoreError("the state is corrupt: " + what + " holds a non-string");
-    out.push_back(parse_address(item.get<std::string>(), what));
+    if (!item.is_string()) {
+      throw StoreError("the state is corrupt: " + std::string(what) + owner +
+                       " holds a non-string");
+    }
+    out.push_back(parse_address(item.get_ref<const std::string&>(), what, owner));
   }
   return out;
 }
@@ -237,9 +247,10 @@ class SqliteStateStore final : public StateStore {
           r.type = q.text(1);
           r.provider = q.text(2);
           r.provider_id = q.text(3);
-          r.attributes = parse(q.text(4), "the attributes of " + address);
+          r.attributes = parse(q.text(4), "the attributes of ", address);
           r.depends_on = parse_depends_on(q.text(5), address);
-          s.resources.emplace(r.address, std::move(r));
+          // Rows come in primary-key order, which is the map's order (both compare bytes).
+          s.resources.emplace_hint(s.resources.end(), r.address, std::move(r));
         }
       }
       {
