@@ -150,6 +150,26 @@ TEST(ParseLake, EveryPresetLayoutIsValid) {
 
 // --- file-level errors ---
 
+// Found by fuzzing (tests/fuzz/regressions/config_fuzz): a sequence cut short by the end of the
+// text made the message read the byte after the end (ASan: heap-buffer-overflow).
+TEST(ParseLakeErrors, InvalidUtf8AtTheEndPointsAtTheLeadByte) {
+  std::string text = "lake:\n  name: caf\xe2\x82";
+  EXPECT_THAT(testing::errors(text),
+              ElementsAre(err("2:12", "file is not valid UTF-8: unexpected byte 0xe2",
+                              "save the file with UTF-8 encoding")));
+}
+
+// Found by fuzzing (tests/fuzz/regressions/config_fuzz): a ',' where a YAML document starts
+// made yaml-cpp's LoadAll loop forever, allocating until the process was killed.
+TEST(ParseLakeErrors, StrayCommaIsAnErrorNotAHang) {
+  const std::string summary = "invalid YAML: unexpected ',' outside [ ] or { }";
+  const std::string hint = "quote a value that starts with ',', or remove the comma";
+  EXPECT_THAT(testing::errors(", a\nlake: {name: x}\n"), ElementsAre(err("1:1", summary, hint)));
+  EXPECT_THAT(testing::errors("[bronze], silver\n"), ElementsAre(err("1:9", summary, hint)));
+  EXPECT_THAT(testing::errors("lake: {name: x}\n---\n, b\n"),
+              ElementsAre(err("3:1", summary, hint)));
+}
+
 TEST(ParseLakeErrors, InvalidUtf8PointsAtTheFirstBadByte) {
   EXPECT_THAT(errors("lake:\n  name: caf\xff\n"),
               ElementsAre(err("2:12", "file is not valid UTF-8: unexpected byte 0xff",
@@ -158,6 +178,31 @@ TEST(ParseLakeErrors, InvalidUtf8PointsAtTheFirstBadByte) {
   EXPECT_THAT(errors("a: \xc3(\n"),
               ElementsAre(err("1:5", "file is not valid UTF-8: unexpected byte 0x28",
                               "save the file with UTF-8 encoding")));
+}
+
+TEST(ParseLakeErrors, ControlCharacterPointsAtTheByte) {
+  // A NUL inside a value: reported at its own place, never echoed raw into the message.
+  EXPECT_THAT(
+      errors(std::string("lake:\n  name: bro\0nze\n", 22)),
+      ElementsAre(err("2:12", "file contains the control character 0x00, which YAML does not allow",
+                      "remove it; a file saved as UTF-16 or a binary file is not a lake.yaml")));
+  EXPECT_THAT(
+      errors("a: b\x7f\n"),
+      ElementsAre(err("1:5", "file contains the control character 0x7f, which YAML does not allow",
+                      "remove it; a file saved as UTF-16 or a binary file is not a lake.yaml")));
+  // Tabs, CR and LF are fine where YAML allows them.
+  EXPECT_THAT(errors("lake: {name: demo,\tinstance: dev}\r\nzones: [{name: bronze}]\r\n"),
+              ElementsAre());
+}
+
+TEST(ParseLakeErrors, DeepNestingSaysSo) {
+  // yaml-cpp stops at its depth limit with the message "bad file"; say what is wrong instead.
+  auto found = errors("zones: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_THAT(found[0],
+              ::testing::HasSubstr("invalid YAML: lists and mappings are nested more than"));
+  EXPECT_THAT(found[0], ::testing::HasSubstr("levels deep"));
+  EXPECT_THAT(found[0], ::testing::Not(::testing::HasSubstr("bad file")));
 }
 
 TEST(ParseLakeErrors, EmptyFile) {
@@ -524,7 +569,7 @@ TEST(Interpolation, KeysAreNotInterpolated) {
 
 TEST(ParseLakeErrors, RecursiveAliasAndAliasBombsAreErrors) {
   EXPECT_THAT(errors("lake: &a [*a]\n"),
-              ElementsAre(err("1:7", "an alias refers to a value that contains it",
+              ElementsAre(err("1:11", "an alias refers to a value that contains it",
                               "remove the recursive alias")));
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'h'; ++c) {

@@ -1,10 +1,14 @@
 #include "config/yaml_tree.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 namespace lakeinfra::config {
 namespace {
@@ -40,7 +44,7 @@ std::optional<size_t> first_invalid_utf8(std::string_view s) {
     }
     for (size_t k = 1; k < len; ++k) {
       if (i + k >= s.size())
-        return i + k;
+        return i;  // cut short by the end of the text: the sequence's first byte is the bad one
       auto c = static_cast<unsigned char>(s[i + k]);
       if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF))
         return i + k;
@@ -69,82 +73,194 @@ Location location_of_mark(const YAML::Mark& mark, const std::string& file) {
   return Location{file, mark.line + 1, mark.column + 1};
 }
 
-// Converts yaml-cpp's tree. yaml-cpp 0.7 resolves "&a [*a]" into a node that contains itself,
-// and aliases can expand a small file into a huge tree ("billion laughs"); both are reported
-// instead of recursing without end. Without aliases every value takes at least one byte of the
-// text, so a document may expand to 100,000 values plus one per byte: an honest lake of any size
-// passes, an alias bomb stops early (its tree stays proportional to the file).
-class Converter {
+// Builds the tree straight from yaml-cpp's parser events, in one pass (no yaml-cpp node graph:
+// half the cost of reading a large lake). Aliases are expanded by copying the anchored value;
+// an alias inside the value it names ("&a [*a]") is reported, and so is a document that expands
+// past 100,000 values plus one per byte of text: without aliases every value takes at least one
+// byte, so an honest lake of any size passes and an alias bomb ("billion laughs") stops early.
+// yaml-cpp 0.7 never stops when a ',' stands where a document would start (", a", "[a], b"):
+// it reports one empty document after another without consuming the comma. Every real document
+// takes at least one byte, so more documents than bytes means it is stuck.
+class TreeBuilder : public YAML::EventHandler {
  public:
-  Converter(const std::string& file, size_t text_bytes, Diagnostics& diags)
-      : file_(file), max_nodes_(kBaseNodes + text_bytes), diags_(diags) {}
+  TreeBuilder(const std::string& file, size_t text_bytes, Diagnostics& diags)
+      : file_(file),
+        max_nodes_(kBaseNodes + text_bytes),
+        max_documents_(text_bytes + 1),
+        diags_(diags) {}
 
-  YamlNode convert(const YAML::Node& node) {
-    YamlNode out;
-    out.location = location_of_mark(node.Mark(), file_);
-    if (stopped_)
-      return out;
-    if (++count_ > max_nodes_) {
-      stop("the document expands to more than " + std::to_string(max_nodes_) + " values",
-           "check for aliases (*name) that repeat large parts of the file", out.location);
-      return out;
-    }
-    for (const auto& ancestor : path_) {
-      if (ancestor.is(node)) {
-        stop("an alias refers to a value that contains it", "remove the recursive alias",
-             out.location);
-        return out;
-      }
-    }
-    path_.push_back(node);
-    switch (node.Type()) {
-      case YAML::NodeType::Scalar:
-        out.kind = YamlNode::Kind::kScalar;
-        out.scalar = node.Scalar();
-        out.quoted = node.Tag() != "?";
-        break;
-      case YAML::NodeType::Sequence:
-        out.kind = YamlNode::Kind::kList;
-        for (const auto& item : node) {
-          YamlNode converted = convert(item);
-          if (converted.is_null() && converted.location.line == 0) {
-            converted.location = out.location;
-          }
-          out.items.push_back(std::move(converted));
-        }
-        break;
-      case YAML::NodeType::Map:
-        out.kind = YamlNode::Kind::kMap;
-        for (auto it = node.begin(); it != node.end(); ++it) {
-          Location key_location = location_of_mark(it->first.Mark(), file_);
-          if (!it->first.IsScalar()) {
-            diags_.add_error("mapping keys must be plain strings, got " +
-                                 std::string(it->first.IsNull()  ? "an empty value"
-                                             : it->first.IsMap() ? "a mapping"
-                                                                 : "a list"),
-                             key_location, "write keys as plain words, e.g. \"name:\"");
-            continue;
-          }
-          MapEntry entry{it->first.Scalar(), key_location, convert(it->second)};
-          // yaml-cpp marks an empty value at the start of the next line; use the key's place.
-          if (entry.value.is_null() &&
-              (entry.value.location.line == 0 || entry.value.location.line > key_location.line)) {
-            entry.value.location = key_location;
-          }
-          out.entries.push_back(std::move(entry));
-        }
-        break;
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        out.kind = YamlNode::Kind::kNull;
-        break;
-    }
-    path_.pop_back();
-    return out;
+  /// Whether the parser should be asked for another document.
+  bool want_more() const { return !stopped_ && !stuck_; }
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& last_document_mark() const { return document_mark_; }
+  /// Where the second document's value starts (meaningful when documents() > 1).
+  const YAML::Mark& second_document_mark() const { return second_mark_; }
+  size_t documents() const { return documents_; }
+  /// The first document's root (null when there was none or it was empty).
+  YamlNode take_root() { return std::move(root_); }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    document_mark_ = mark;
+    if (++documents_ > max_documents_)
+      stuck_ = true;
   }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    note(mark);
+    YamlNode node;
+    node.location = location_of_mark(mark, file_);
+    add(std::move(node), anchor);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    note(mark);
+    if (stopped_ || documents_ > 1)
+      return;
+    Location location = location_of_mark(mark, file_);
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {  // named before its value ended: the value contains it
+      stop("an alias refers to a value that contains it", "remove the recursive alias", location);
+      return;
+    }
+    count_ += it->second.size - 1;  // add() counts one
+    if (count_ + 1 > max_nodes_) {
+      stop_too_many(location);
+      return;
+    }
+    YamlNode copy = it->second.node;
+    add(std::move(copy), 0);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    note(mark);
+    YamlNode node;
+    node.kind = YamlNode::Kind::kScalar;
+    node.location = location_of_mark(mark, file_);
+    node.scalar = value;
+    node.quoted = tag != "?";
+    add(std::move(node), anchor);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(YamlNode::Kind::kList, mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(YamlNode::Kind::kMap, mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
 
  private:
   static constexpr size_t kBaseNodes = 100'000;
+
+  struct Frame {
+    YamlNode node;
+    YAML::anchor_t anchor = 0;
+    size_t first_count = 0;  // count_ when the frame opened: its size for an anchor
+    // In a mapping: the key waiting for its value, or a non-scalar key whose value is skipped.
+    std::optional<MapEntry> key;
+    bool skip_value = false;
+  };
+  struct Anchored {
+    YamlNode node;
+    size_t size = 0;  // values in it, for the expansion limit
+  };
+
+  // Keeps where the second document's first value starts.
+  void note(const YAML::Mark& mark) {
+    if (documents_ == 2 && !second_noted_) {
+      second_mark_ = mark;
+      second_noted_ = true;
+    }
+  }
+
+  void open(YamlNode::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    note(mark);
+    Frame frame;
+    frame.node.kind = kind;
+    frame.node.location = location_of_mark(mark, file_);
+    frame.anchor = anchor;
+    frame.first_count = count_;
+    stack_.push_back(std::move(frame));
+  }
+
+  void close() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    size_t size = count_ - frame.first_count + 1;
+    add(std::move(frame.node), 0);
+    if (frame.anchor != 0 && !stopped_ && documents_ <= 1)
+      anchors_[frame.anchor] = Anchored{last_added_copy(), size};
+  }
+
+  // A copy of the value add() just placed (for an anchor on a list or mapping).
+  YamlNode last_added_copy() const {
+    if (stack_.empty())
+      return root_;
+    const Frame& parent = stack_.back();
+    if (parent.node.is_list())
+      return parent.node.items.back();
+    if (parent.key)  // the value was a key
+      return parent.key->value;
+    return parent.node.entries.empty() ? YamlNode{} : parent.node.entries.back().value;
+  }
+
+  void add(YamlNode node, YAML::anchor_t anchor) {
+    if (stopped_ || documents_ > 1)
+      return;
+    if (++count_ > max_nodes_) {
+      stop_too_many(node.location);
+      return;
+    }
+    if (anchor != 0)
+      anchors_[anchor] = Anchored{node, 1};
+    if (stack_.empty()) {
+      root_ = std::move(node);
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.node.is_list()) {
+      parent.node.items.push_back(std::move(node));
+      return;
+    }
+    // A mapping: keys and values alternate.
+    if (parent.skip_value) {
+      parent.skip_value = false;
+      return;
+    }
+    if (!parent.key) {
+      if (!node.is_scalar()) {
+        diags_.add_error("mapping keys must be plain strings, got " +
+                             std::string(node.is_null()  ? "an empty value"
+                                         : node.is_map() ? "a mapping"
+                                                         : "a list"),
+                         node.location, "write keys as plain words, e.g. \"name:\"");
+        parent.skip_value = true;
+        return;
+      }
+      parent.key = MapEntry{std::move(node.scalar), node.location, {}};
+      return;
+    }
+    MapEntry entry = std::move(*parent.key);
+    parent.key.reset();
+    entry.value = std::move(node);
+    // yaml-cpp marks an empty value at the start of the next line; use the key's place.
+    if (entry.value.is_null() &&
+        (entry.value.location.line == 0 || entry.value.location.line > entry.key_location.line)) {
+      entry.value.location = entry.key_location;
+    }
+    parent.node.entries.push_back(std::move(entry));
+  }
+
+  void stop_too_many(Location location) {
+    stop("the document expands to more than " + std::to_string(max_nodes_) + " values",
+         "check for aliases (*name) that repeat large parts of the file", std::move(location));
+  }
 
   void stop(std::string summary, std::string hint, Location location) {
     stopped_ = true;
@@ -153,10 +269,18 @@ class Converter {
 
   const std::string& file_;
   const size_t max_nodes_;
+  const size_t max_documents_;
   Diagnostics& diags_;
-  std::vector<YAML::Node> path_;  // ancestors of the node being converted
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
+  YamlNode root_;
+  YAML::Mark document_mark_;
+  YAML::Mark second_mark_;
+  bool second_noted_ = false;
+  size_t documents_ = 0;
   size_t count_ = 0;
   bool stopped_ = false;
+  bool stuck_ = false;
 };
 
 std::string hex_byte(unsigned char b) {
@@ -189,31 +313,49 @@ Result<YamlNode> parse_yaml(std::string_view text, const std::string& file) {
                     hex_byte(static_cast<unsigned char>(text[*bad])),
                 "save the file with UTF-8 encoding", location_of_offset(text, *bad, file));
   }
-  std::vector<YAML::Node> docs;
+  // YAML allows no C0 control character but tab, LF and CR, nor DEL; yaml-cpp would turn a NUL
+  // into a line break and the message would show it raw.
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto b = static_cast<unsigned char>(text[i]);
+    if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f) {
+      return fail(
+          "file contains the control character " + hex_byte(b) + ", which YAML does not allow",
+          "remove it; a file saved as UTF-16 or a binary file is not a lake.yaml",
+          location_of_offset(text, i, file));
+    }
+  }
+  Diagnostics diags;
+  TreeBuilder builder(file, text.size(), diags);
   try {
-    docs = YAML::LoadAll(std::string(text));
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (builder.want_more() && parser.HandleNextDocument(builder)) {
+    }
+  } catch (const YAML::DeepRecursion& e) {  // its message is yaml-cpp's unhelpful "bad file"
+    return fail("invalid YAML: lists and mappings are nested more than " +
+                    std::to_string(e.depth() - 1) + " levels deep",
+                "a lake needs only a few levels; look for unclosed or repeated '[' or '{'",
+                location_of_mark(e.mark, file));
   } catch (const YAML::Exception& e) {
     return fail("invalid YAML: " + e.msg, "check the indentation, colons and quotes around here",
                 location_of_mark(e.mark, file));
   } catch (const std::exception& e) {
     return fail(std::string("invalid YAML: ") + e.what(), {}, Location{file});
   }
-  if (docs.empty())
-    return YamlNode{};
-  if (docs.size() > 1) {
-    return fail("the file holds " + std::to_string(docs.size()) + " YAML documents, expected one",
-                "remove the \"---\" separator and keep one document",
-                location_of_mark(docs[1].Mark(), file));
+  if (builder.stuck()) {
+    return fail("invalid YAML: unexpected ',' outside [ ] or { }",
+                "quote a value that starts with ',', or remove the comma",
+                location_of_mark(builder.last_document_mark(), file));
   }
-  if (docs[0].IsNull())
-    return YamlNode{};
-  Diagnostics diags;
-  YamlNode root;
-  try {
-    root = Converter(file, text.size(), diags).convert(docs[0]);
-  } catch (const std::exception& e) {  // yaml-cpp does not throw here; be safe anyway
-    return fail(std::string("invalid YAML: ") + e.what(), {}, Location{file});
+  if (builder.documents() > 1) {
+    return fail(
+        "the file holds " + std::to_string(builder.documents()) + " YAML documents, expected one",
+        "remove the \"---\" separator and keep one document",
+        location_of_mark(builder.second_document_mark(), file));
   }
+  YamlNode root = builder.take_root();
+  if (root.is_null() && !diags.has_errors())
+    return YamlNode{};  // an empty document: no location
   if (diags.has_errors())
     return fail(std::move(diags));
   return root;

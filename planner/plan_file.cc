@@ -138,7 +138,9 @@ std::string plan_to_text(const Plan& plan) {
   return file.dump(1) + "\n";
 }
 
-Result<Plan> plan_from_text(std::string_view text, const std::string& filename) {
+namespace {
+
+Result<Plan> plan_from_text_unchecked(std::string_view text, const std::string& filename) {
   config::Attributes file = config::Attributes::parse(text, nullptr, false);
   if (file.is_discarded() || !file.is_object() || file.value("format", "") != "lakeinfra-plan") {
     return fail("plan file " + filename + " is not a lakeinfra plan (or is corrupted)",
@@ -161,6 +163,19 @@ Result<Plan> plan_from_text(std::string_view text, const std::string& filename) 
                     filename + "` again");
   }
   return plan_from_json(file["plan"], filename);
+}
+
+}  // namespace
+
+Result<Plan> plan_from_text(std::string_view text, const std::string& filename) {
+  // A field of the wrong JSON type ("version": "1", "serial": "x") makes nlohmann's value()
+  // and get() throw; such a file is malformed, not a reason to end the process.
+  try {
+    return plan_from_text_unchecked(text, filename);
+  } catch (const config::Attributes::exception& e) {
+    return fail("plan file " + filename + " is malformed: " + e.what(),
+                "create it again with `lakeinfra plan --out " + filename + "`");
+  }
 }
 
 Result<void> save_plan(const Plan& plan, const std::filesystem::path& path,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/digest.h"
 #include "planner/planner.h"
 #include "planner/test_support.h"
 #include "providers/fake_provider.h"
@@ -53,6 +54,22 @@ TEST(PlanFile, TamperedPlanIsRefused) {
   ASSERT_FALSE(back.has_value());
   EXPECT_EQ(back.error().begin()->summary,
             "plan file x.plan is corrupted or was modified after it was made (checksum mismatch)");
+}
+
+// Found by fuzzing (tests/fuzz/regressions/plan_file_fuzz): a field of the wrong JSON type made
+// nlohmann throw out of plan_from_text, ending the process.
+TEST(PlanFile, FieldOfTheWrongTypeIsAnErrorNotAnException) {
+  for (const char* text : {R"({"format": 1})", R"({"format": "lakeinfra-plan", "version": "1"})"}) {
+    auto back = plan_from_text(text, "x.plan");
+    EXPECT_FALSE(back.has_value()) << text;
+  }
+  auto file = config::Attributes::parse(plan_to_text(sample_plan()));
+  file["plan"]["serial"] = "two";
+  file["checksum"] = "sha256:" + config::sha256_hex(file["plan"].dump());
+  auto back = plan_from_text(file.dump(), "x.plan");
+  ASSERT_FALSE(back.has_value());
+  EXPECT_NE(back.error().begin()->summary.find("plan file x.plan is malformed"), std::string::npos)
+      << back.error().str();
 }
 
 TEST(PlanFile, GarbageIsNotAPlan) {
