@@ -152,6 +152,7 @@ int App::report(const config::Diagnostics& diags) {
 }
 
 LockGuard::~LockGuard() {
+  heartbeat_.reset();  // no beat after the lock is gone
   if (store_)
     (void)store_->unlock(id_);
 }

@@ -98,8 +98,13 @@ class App {
 /// Holds the state lock; releases it when destroyed.
 class LockGuard {
  public:
-  LockGuard(state::StateStore& store, std::string id) : store_(&store), id_(std::move(id)) {}
-  LockGuard(LockGuard&& o) noexcept : store_(o.store_), id_(std::move(o.id_)) {
+  /// Holds lock `id` and keeps its heartbeat fresh (state::LockHeartbeat) until destroyed.
+  LockGuard(state::StateStore& store, std::string id)
+      : store_(&store),
+        id_(std::move(id)),
+        heartbeat_(std::make_unique<state::LockHeartbeat>(store, id_)) {}
+  LockGuard(LockGuard&& o) noexcept
+      : store_(o.store_), id_(std::move(o.id_)), heartbeat_(std::move(o.heartbeat_)) {
     o.store_ = nullptr;
   }
   LockGuard(const LockGuard&) = delete;
@@ -110,6 +115,7 @@ class LockGuard {
  private:
   state::StateStore* store_;
   std::string id_;
+  std::unique_ptr<state::LockHeartbeat> heartbeat_;
 };
 
 /// Takes the state lock for `command`, rendering warnings (a reclaimed dead lock).

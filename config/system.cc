@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <thread>
@@ -55,6 +56,28 @@ std::string format_utc(std::chrono::system_clock::time_point t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text) {
+  if (text.size() != 20)
+    return std::nullopt;
+  std::tm tm{};
+  char z = 0;
+  std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+      z != 'Z') {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t secs = ::timegm(&tm);
+  if (secs == static_cast<std::time_t>(-1))
+    return std::nullopt;
+  auto t = std::chrono::system_clock::from_time_t(secs);
+  if (format_utc(t) != text)
+    return std::nullopt;  // out-of-range fields ("2026-13-40...") normalised into another date
+  return t;
 }
 
 std::optional<std::string> ProcessEnvironment::get(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lakeinfra::config {
 
@@ -66,6 +67,8 @@ class RealHostInfo : public HostInfo {
 
 /// Formats a wall-clock time as RFC 3339 UTC ("2026-11-21T14:32:10Z").
 std::string format_utc(std::chrono::system_clock::time_point t);
+/// The time format_utc() wrote ("2026-11-21T22:07:00Z"); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 /// Environment variables, behind a seam for `${env:NAME}` interpolation and credentials.
 class Environment {

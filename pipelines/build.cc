@@ -60,6 +60,11 @@ std::string format_duration(std::chrono::seconds s) {
   return std::to_string(s.count()) + "s";
 }
 
+/// Environment variables that carry credentials (AWS SDK conventions, also read by lakeinfra's
+/// S3 provider), removed from the environment of `make artifacts`.
+constexpr const char* kCredentialVariables[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"};
+
 class Builder {
  public:
   Builder(const config::Lake& lake, const BuildSeams& seams, const BuildOptions& options)
@@ -281,6 +286,11 @@ class Builder {
     spec.timeout = std::chrono::seconds(p.build_timeout_seconds);
     if (!p.token_env.empty())
       spec.unset_env.push_back(p.token_env);
+    // A pipeline's build runs code from its repo: it gets no cloud credentials of the lake's
+    // operator (it builds files; lakeinfra uploads them). Any such value it prints anyway is
+    // masked by config::redact below.
+    for (const char* name : kCredentialVariables)
+      spec.unset_env.push_back(name);
     std::string log;
     std::deque<std::string> tail;
     auto on_line = [&](std::string_view raw) {

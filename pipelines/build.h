@@ -70,7 +70,8 @@ struct PreparedPipeline {
 /// Fails with every pipeline's errors, each naming the pipeline, the repo (redacted), the commit
 /// and the file; a failed build's error carries the tail of its log. Writes only below
 /// `cache_root`: a failure changes nothing in the lake. Tokens are registered for redaction
-/// and removed from the build's environment.
+/// and removed from the build's environment, as are the AWS credential variables
+/// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN).
 Result<std::vector<PreparedPipeline>> prepare_pipelines(const config::Lake& lake,
                                                         const BuildSeams& seams,
                                                         const BuildOptions& options);

@@ -296,6 +296,17 @@ TEST_F(BuildTest, TokenIsRedactedAndRemovedFromTheBuild) {
   EXPECT_THAT(read(r->front().log_path), Not(HasSubstr("s3cr3t-token-value-42")));
 }
 
+TEST_F(BuildTest, BuildGetsNoCloudCredentials) {
+  commit();
+  FakeProcessRunner runner(make_artifacts({{"artifacts/main.py", "x"}}, {"built"}));
+  auto r = prepare(lake(lake_yaml("")), runner);
+  ASSERT_TRUE(r) << r.error().str();
+  for (const char* name :
+       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}) {
+    EXPECT_THAT(runner.runs()[0].unset_env, testing::Contains(name));
+  }
+}
+
 TEST_F(BuildTest, NoFetchWithExistingCacheDoesNotFetch) {
   commit();
   FakeProcessRunner runner(make_artifacts({{"artifacts/main.py", "x"}}));

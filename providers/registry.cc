@@ -1,5 +1,8 @@
 #include "providers/registry.h"
 
+#include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <utility>
 
 #include "providers/http/curl_client.h"
@@ -34,6 +37,18 @@ Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
       return tl::unexpected(credentials.error());
     http::Options options;
     options.verify_tls = storage.verify_tls;
+    // The per-request limit (connect, send, wait, receive); default 60 s. Tests that delay
+    // responses on purpose (tests/support/fault_proxy.h) shorten it.
+    if (auto v = seams.env->get(std::string(kHttpTimeoutVariable)); v && !v->empty()) {
+      long ms = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
+      if (ec != std::errc() || end != v->data() + v->size() || ms < 1 || ms > 3'600'000) {
+        return fail(std::string("invalid ") + kHttpTimeoutVariable + " \"" + *v + "\"",
+                    "milliseconds from 1 to 3600000, e.g. 5000");
+      }
+      options.total_timeout = std::chrono::milliseconds(ms);
+      options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
+    }
     auto http = std::make_unique<http::CurlClient>(options);
     s3::S3ClientConfig config;
     config.endpoint = storage.endpoint;

@@ -19,6 +19,10 @@ struct Seams {
   config::Clock* clock = nullptr;      ///< For request signing and retry back-off.
 };
 
+/// Environment variable: the S3 provider's per-request HTTP timeout in milliseconds (default
+/// 60000); 1 to 3600000.
+inline constexpr const char* kHttpTimeoutVariable = "LAKEINFRA_HTTP_TIMEOUT_MS";
+
 /// Provider kinds compiled into this binary ("local").
 std::vector<std::string> provider_kinds();
 

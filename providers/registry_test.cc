@@ -66,5 +66,26 @@ TEST(RegistryTest, S3WithoutCredentialsSaysWhatToSet) {
   EXPECT_EQ(provider.error().begin()->summary, "no S3 credentials found");
 }
 
+TEST(RegistryTest, S3HttpTimeoutFromEnvironment) {
+  config::RealFileSystem fs;
+  config::ManualClock clock;
+  config::Storage storage;
+  storage.provider = "s3";
+  storage.endpoint = "http://127.0.0.1:1";
+  config::MapEnvironment good{{"AWS_ACCESS_KEY_ID", "AKID"},
+                              {"AWS_SECRET_ACCESS_KEY", "secret"},
+                              {"LAKEINFRA_HTTP_TIMEOUT_MS", "1500"}};
+  EXPECT_TRUE(make_provider(storage, Seams{&fs, &good, &clock}));
+  for (const char* bad : {"0", "-5", "2s", "3600001", "abc"}) {
+    config::MapEnvironment env{{"AWS_ACCESS_KEY_ID", "AKID"},
+                               {"AWS_SECRET_ACCESS_KEY", "secret"},
+                               {"LAKEINFRA_HTTP_TIMEOUT_MS", bad}};
+    auto provider = make_provider(storage, Seams{&fs, &env, &clock});
+    ASSERT_FALSE(provider) << bad;
+    EXPECT_EQ(provider.error().begin()->summary,
+              std::string("invalid LAKEINFRA_HTTP_TIMEOUT_MS \"") + bad + "\"");
+  }
+}
+
 }  // namespace
 }  // namespace lakeinfra::providers

@@ -1,9 +1,17 @@
 #include "state/lock.h"
 
+#include "config/log.h"
+
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <mutex>
 #include <random>
+#include <thread>
+#include <vector>
 
 namespace lakeinfra::state {
 
@@ -50,6 +58,24 @@ std::string describe(const LockInfo& holder) {
          ") running \"" + holder.command + "\" since " + holder.started_at;
 }
 
+/// "45s", "7m12s", "3h05m", "2d4h".
+std::string format_age(std::chrono::seconds age) {
+  auto s = age.count();
+  char buf[48];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  else if (s < 86400)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s % 3600 / 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldd%lldh", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s % 86400 / 3600));
+  return buf;
+}
+
 std::string format_duration(std::chrono::milliseconds d) {
   auto ms = d.count();
   if (ms % 1000 == 0)
@@ -80,6 +106,7 @@ LockInfo make_lock_info(const LockRequest& request, config::Clock& clock, config
   info.user = host.user();
   info.command = request.command;
   info.started_at = config::format_utc(clock.now());
+  info.heartbeat_at = info.started_at;
   return info;
 }
 
@@ -98,15 +125,46 @@ config::Diagnostic reclaim_warning(const LockInfo& dead) {
   return d;
 }
 
-config::Diagnostics locked_error(const LockInfo& holder, std::chrono::milliseconds waited) {
-  std::string detail;
+std::optional<std::chrono::seconds> heartbeat_age(const LockInfo& holder,
+                                                  std::chrono::system_clock::time_point now) {
+  auto beat =
+      config::parse_utc(holder.heartbeat_at.empty() ? holder.started_at : holder.heartbeat_at);
+  if (!beat)
+    return std::nullopt;
+  return std::max(std::chrono::seconds(0),
+                  std::chrono::duration_cast<std::chrono::seconds>(now - *beat));
+}
+
+config::Diagnostics locked_error(const LockInfo& holder, std::chrono::milliseconds waited,
+                                 std::chrono::system_clock::time_point now) {
+  std::vector<std::string> details;
+  auto age = heartbeat_age(holder, now);
+  const bool expired = age && *age > kLockExpiry;
+  if (age) {
+    std::string beat = holder.heartbeat_at.empty() ? "it has sent no heartbeat since it started"
+                                                   : "its last heartbeat was";
+    details.push_back(beat + " " + format_age(*age) + " ago (a running apply sends one every " +
+                      format_duration(kLockHeartbeatInterval) + ")" +
+                      (expired ? ": that run has most likely died" : ""));
+  }
   if (waited.count() > 0)
-    detail = "waited " + format_duration(waited) + " for it to be released";
-  std::string hint = "lock id " + holder.id +
-                     ". Wait for that run to finish (or retry with --lock-timeout), or, if you "
-                     "are sure it is no longer running, run `lakeinfra force-unlock " +
-                     holder.id + "`";
-  return config::Diagnostics::error("state is locked by " + describe(holder), detail, hint);
+    details.push_back("waited " + format_duration(waited) + " for it to be released");
+  std::string detail;
+  for (const auto& d : details)
+    detail += (detail.empty() ? "" : "; ") + d;
+  std::string hint =
+      expired ? "lock id " + holder.id +
+                    ". If that run is gone (its machine or CI job ended), "
+                    "release the lock with `lakeinfra force-unlock " +
+                    holder.id + "`; then apply again: the journal resumes its unfinished steps"
+              : "lock id " + holder.id +
+                    ". Wait for that run to finish (or retry with --lock-timeout), or, if you "
+                    "are sure it is no longer running, run `lakeinfra force-unlock " +
+                    holder.id + "`";
+  std::string summary = "state is locked by " + describe(holder);
+  if (expired)
+    summary += ", whose lock has expired";
+  return config::Diagnostics::error(summary, detail, hint);
 }
 
 config::Diagnostics unlock_mismatch(const std::string& operation, const std::string& id,
@@ -134,11 +192,60 @@ Result<Lease> acquire_lock(const LockRequest& request, config::Clock& clock,
     const auto now = clock.steady_now();
     if (now >= deadline) {
       auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
-      return fail(locked_error(got->holder, waited));
+      return fail(locked_error(got->holder, waited, clock.now()));
     }
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     clock.sleep_for(std::max(std::chrono::milliseconds(1), std::min(kRetryInterval, remaining)));
   }
+}
+
+struct LockHeartbeat::Impl {
+  Impl(StateStore& s, std::string lock_id, std::chrono::milliseconds every)
+      : store(s), id(std::move(lock_id)), interval(every) {}
+
+  StateStore& store;
+  std::string id;
+  std::chrono::milliseconds interval;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::atomic<int> beats{0};
+  std::thread thread;
+
+  void run() {
+    std::unique_lock<std::mutex> hold(mu);
+    while (!wake.wait_for(hold, interval, [&] { return stopping; })) {
+      hold.unlock();
+      auto beat = store.heartbeat(id);
+      ++beats;
+      if (!beat) {
+        std::string why = beat.error().empty() ? "unknown error" : beat.error().items()[0].summary;
+        config::Log::write(config::LogLevel::kWarn,
+                           "state lock " + id + ": heartbeat failed: " + why);
+      } else {
+        config::Log::write(config::LogLevel::kDebug, "state lock " + id + ": heartbeat");
+      }
+      hold.lock();
+    }
+  }
+};
+
+LockHeartbeat::LockHeartbeat(StateStore& store, std::string id, std::chrono::milliseconds interval)
+    : impl_(std::make_unique<Impl>(store, std::move(id), interval)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+LockHeartbeat::~LockHeartbeat() {
+  {
+    std::lock_guard<std::mutex> hold(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  impl_->thread.join();
+}
+
+int LockHeartbeat::beats() const {
+  return impl_->beats.load();
 }
 
 }  // namespace lakeinfra::state

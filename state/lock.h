@@ -29,9 +29,17 @@ bool is_reclaimable(const LockInfo& holder, config::HostInfo& host);
 /// The warning put in a Lease when `dead` was reclaimed.
 config::Diagnostic reclaim_warning(const LockInfo& dead);
 
+/// How long ago `holder` last sent a heartbeat (its start for locks without one) at `now`;
+/// nullopt when the time cannot be read.
+std::optional<std::chrono::seconds> heartbeat_age(const LockInfo& holder,
+                                                  std::chrono::system_clock::time_point now);
+
 /// The error for a lock held by `holder` ("state is locked by pid ..."), with its id and
-/// `lakeinfra force-unlock ID` in the hint. `waited` is how long lock() waited (0: did not).
-config::Diagnostics locked_error(const LockInfo& holder, std::chrono::milliseconds waited);
+/// `lakeinfra force-unlock ID` in the hint, and how long ago its heartbeat was: a lock whose
+/// heartbeat is older than kLockExpiry is called expired (its run most likely died). `waited` is
+/// how long lock() waited (0: did not).
+config::Diagnostics locked_error(const LockInfo& holder, std::chrono::milliseconds waited,
+                                 std::chrono::system_clock::time_point now);
 
 /// The errors of unlock()/force_unlock() when `id` is not the current lock (`current` is the
 /// lock actually held, or nullopt when the state is not locked).

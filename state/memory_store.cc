@@ -45,6 +45,14 @@ class MemoryStateStore final : public StateStore {
     return lock_;
   }
 
+  Result<void> heartbeat(const std::string& id) override {
+    std::lock_guard<std::mutex> hold(mu_);
+    if (!lock_ || lock_->id != id)
+      return fail(unlock_mismatch("keep the lock", id, lock_));
+    lock_->heartbeat_at = config::format_utc(clock_.now());
+    return {};
+  }
+
   Result<Snapshot> load() override {
     std::lock_guard<std::mutex> hold(mu_);
     Snapshot s;

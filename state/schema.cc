@@ -64,12 +64,18 @@ CREATE TABLE jobs (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: lock heartbeats (a lock from before has none).
+constexpr const char* kLockHeartbeatV3 = R"sql(
+ALTER TABLE lock ADD COLUMN heartbeat_at TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   // Never edit a step once released: files in the field were migrated by it. Add a new one.
   static const std::vector<Migration> kMigrations = {
       {2, [](Connection& c) { c.exec(kJobsV2); }},
+      {3, [](Connection& c) { c.exec(kLockHeartbeatV3); }},
   };
   return kMigrations;
 }

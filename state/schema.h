@@ -32,7 +32,7 @@
 namespace lakeinfra::state::sqlite {
 
 /// The newest schema this binary reads and writes.
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 /// The oldest schema a read-only open accepts as it is (a read-only open cannot migrate). Every
 /// version from this one to kSchemaVersion has the same tables and columns, except tables added

@@ -203,14 +203,15 @@ class SqliteStateStore final : public StateStore {
         }
         lease.info = make_lock_info(request, clock_, host_);
         Query q(db_->prepare(
-            "INSERT INTO lock (singleton, lock_id, pid, host, user, command, started_at) "
-            "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)"));
+            "INSERT INTO lock (singleton, lock_id, pid, host, user, command, started_at, "
+            "heartbeat_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
         q.bind(1, lease.info.id)
             .bind(2, lease.info.pid)
             .bind(3, lease.info.host)
             .bind(4, lease.info.user)
             .bind(5, lease.info.command)
             .bind(6, lease.info.started_at)
+            .bind(7, lease.info.heartbeat_at)
             .run();
         tx.commit();
         attempt.lease = std::move(lease);
@@ -224,6 +225,26 @@ class SqliteStateStore final : public StateStore {
 
   Result<std::optional<LockInfo>> current_lock() override {
     return guarded(kRead, "current_lock", [&] { return read_lock(); });
+  }
+
+  Result<void> heartbeat(const std::string& id) override {
+    Result<std::optional<std::optional<LockInfo>>> got = guarded(kWrite, "heartbeat", [&] {
+      Transaction tx(*db_, Transaction::Kind::kWrite);
+      Query(db_->prepare("UPDATE lock SET heartbeat_at = ?1 WHERE lock_id = ?2"))
+          .bind(1, now())
+          .bind(2, id)
+          .run();
+      if (db_->changes() > 0) {
+        tx.commit();
+        return std::optional<std::optional<LockInfo>>();
+      }
+      return std::optional<std::optional<LockInfo>>(read_lock());
+    });
+    if (!got)
+      return fail(std::move(got.error()));
+    if (!*got)
+      return {};
+    return fail(unlock_mismatch("keep the lock", id, **got));
   }
 
   Result<Snapshot> load() override {
@@ -456,8 +477,18 @@ class SqliteStateStore final : public StateStore {
   std::string now() { return config::format_utc(clock_.now()); }
 
   std::optional<LockInfo> read_lock() {
-    Query q(db_->prepare(
-        "SELECT lock_id, pid, host, user, command, started_at FROM lock WHERE singleton = 1"));
+    // A read-only open may find a version 1 or 2 file, whose lock table has no heartbeat_at.
+    if (!heartbeat_column_) {
+      Query c(db_->prepare(
+          "SELECT count(*) FROM pragma_table_info('lock') WHERE name = 'heartbeat_at'"));
+      c.step();
+      heartbeat_column_ = c.int64(0) > 0;
+    }
+    Query q(db_->prepare(*heartbeat_column_
+                             ? "SELECT lock_id, pid, host, user, command, started_at, heartbeat_at "
+                               "FROM lock WHERE singleton = 1"
+                             : "SELECT lock_id, pid, host, user, command, started_at, NULL "
+                               "FROM lock WHERE singleton = 1"));
     if (!q.step())
       return std::nullopt;
     LockInfo info;
@@ -467,6 +498,7 @@ class SqliteStateStore final : public StateStore {
     info.user = q.text(3);
     info.command = q.text(4);
     info.started_at = q.text(5);
+    info.heartbeat_at = q.is_null(6) ? std::string() : q.text(6);
     return info;
   }
 
@@ -524,6 +556,7 @@ class SqliteStateStore final : public StateStore {
 
   const std::filesystem::path path_;
   config::Clock& clock_;
+  std::optional<bool> heartbeat_column_;  ///< whether the lock table has heartbeat_at
   config::HostInfo& host_;
   const bool read_only_;
   std::mutex mu_;

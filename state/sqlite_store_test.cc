@@ -260,7 +260,7 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefusedNamingFileAndVersions) {
   EXPECT_EQ(store.error().items()[0].summary,
             db_path().string() +
                 " was written by a newer lakeinfra (state schema version 99; this lakeinfra "
-                "knows up to version 2); it was left untouched");
+                "knows up to version 3); it was left untouched");
   EXPECT_EQ(read_bytes(db_path()), before);
 
   auto readonly = open_sqlite_store_readonly(db_path(), clock_, host_);
@@ -335,7 +335,7 @@ TEST(SqliteSchema, EveryVersionAfterTheFirstHasOneMigration) {
 
 TEST_F(SqliteStoreTest, NewFileHasTheCurrentSchemaAndWalMode) {
   { ASSERT_TRUE(open()); }
-  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "2");
+  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "3");
   EXPECT_EQ(query_scalar(db_path(), "SELECT serial FROM meta"), "0");
   EXPECT_EQ(query_scalar(db_path(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_scalar(db_path(), kTableNames), "jobs,journal,lock,meta,resources,runs");
@@ -347,7 +347,7 @@ TEST_F(SqliteStoreTest, Version1FileIsMigratedInPlaceKeepingEverything) {
   auto store = open();
   ASSERT_NE(store, nullptr);
 
-  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "2");
+  EXPECT_EQ(query_scalar(db_path(), "SELECT schema_version FROM meta"), "3");
   EXPECT_EQ(query_scalar(db_path(), kTableNames), "jobs,journal,lock,meta,resources,runs");
   Snapshot s = store->load().value();
   EXPECT_EQ(s.lineage, "0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -373,7 +373,7 @@ TEST_F(SqliteStoreTest, Version1FileIsMigratedInPlaceKeepingEverything) {
   ASSERT_TRUE(store->jobs().put(job));
   EXPECT_EQ(store->put(record("zone.silver")).value(), 8);
 
-  // Opening again finds version 2 and changes nothing.
+  // Opening again finds version 3 and changes nothing.
   store.reset();
   store = open();
   EXPECT_EQ(store->jobs().list().value().size(), 1u);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,18 @@ struct LockInfo {
   std::string user;
   std::string command;     ///< "apply", "destroy", ...
   std::string started_at;  ///< RFC 3339 UTC.
+  /// When the holder last said it is alive (RFC 3339 UTC): at start, then every
+  /// kLockHeartbeatInterval while it runs (LockHeartbeat). Empty in locks written before
+  /// heartbeats existed.
+  std::string heartbeat_at;
 };
+
+/// How often a running apply or destroy refreshes its lock's heartbeat.
+inline constexpr std::chrono::seconds kLockHeartbeatInterval{30};
+/// A lock whose heartbeat is older than this belongs to a run that has most likely died (on this
+/// host or another): the "state is locked" error says so and points at force-unlock. It is never
+/// taken over automatically across hosts: clocks differ and a paused VM may wake up.
+inline constexpr std::chrono::seconds kLockExpiry{120};
 
 struct LockRequest {
   std::string command;
@@ -85,6 +97,9 @@ class StateStore {
   virtual Result<void> force_unlock(const std::string& id) = 0;
   /// The current lock, if any.
   virtual Result<std::optional<LockInfo>> current_lock() = 0;
+  /// Records that the holder of lock `id` is alive (heartbeat_at = now). Fails if `id` is not
+  /// the current lock, e.g. because someone ran force-unlock.
+  virtual Result<void> heartbeat(const std::string& id) = 0;
 
   /// Reads lineage, serial, all resources and unfinished intents.
   virtual Result<Snapshot> load() = 0;
@@ -116,6 +131,26 @@ class StateStore {
   /// valid as long as it lives. On a store opened read-only, get and list work and put and
   /// remove fail.
   virtual JobRegistry& jobs() = 0;
+};
+
+/// Keeps a lock's heartbeat fresh while a long command runs: calls store.heartbeat(id) every
+/// `interval` on its own thread until destroyed. A failed beat (the lock was force-unlocked, or
+/// the database is busy) is logged as a warning and retried at the next interval; the command
+/// itself goes on (its state writes are transactions of their own).
+class LockHeartbeat {
+ public:
+  LockHeartbeat(StateStore& store, std::string id,
+                std::chrono::milliseconds interval = kLockHeartbeatInterval);
+  ~LockHeartbeat();
+  LockHeartbeat(const LockHeartbeat&) = delete;
+  LockHeartbeat& operator=(const LockHeartbeat&) = delete;
+
+  /// Beats sent so far, successful or not.
+  int beats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace lakeinfra::state

@@ -20,6 +20,7 @@ using config::ResourceRecord;
 using test::FakeHostInfo;
 using test::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 /// A ManualClock that runs `on_sleep` each time someone sleeps on it (a lock waiter), so a test
 /// can release a lock "while" lock() waits.
@@ -316,7 +317,9 @@ TYPED_TEST(StateStoreContract, LockWithTimeoutWaitsThenFails) {
   EXPECT_EQ(this->clock_.steady_now() - start, std::chrono::seconds(2));
   EXPECT_EQ(this->clock_.sleeps, 20);  // every 100 ms
   EXPECT_THAT(second.error().items()[0].summary, HasSubstr("state is locked by pid 100"));
-  EXPECT_EQ(second.error().items()[0].detail, "waited 2s for it to be released");
+  EXPECT_EQ(second.error().items()[0].detail,
+            "its last heartbeat was 2s ago (a running apply sends one every 30s); "
+            "waited 2s for it to be released");
 }
 
 TYPED_TEST(StateStoreContract, LockWithTimeoutSucceedsWhenReleased) {
@@ -350,6 +353,79 @@ TYPED_TEST(StateStoreContract, DeadHolderOnThisHostIsReclaimedWithWarning) {
             "reclaimed the state lock of process 100 (apply, started 2023-11-14T22:13:20Z), "
             "which is no longer running");
   EXPECT_EQ(store.current_lock().value()->id, lease->info.id);
+}
+
+TYPED_TEST(StateStoreContract, HeartbeatMovesAndNeedsTheCurrentLock) {
+  auto& store = *this->store_;
+  Lease lease = store.lock({"apply", {}}).value();
+  EXPECT_EQ(store.current_lock().value()->heartbeat_at, "2023-11-14T22:13:20Z");
+  this->clock_.sleep_for(std::chrono::seconds(30));
+  ASSERT_TRUE(store.heartbeat(lease.info.id));
+  EXPECT_EQ(store.current_lock().value()->heartbeat_at, "2023-11-14T22:13:50Z");
+  EXPECT_EQ(store.current_lock().value()->started_at, "2023-11-14T22:13:20Z");
+
+  auto wrong = store.heartbeat("ffffffffffffffff");
+  ASSERT_FALSE(wrong);
+  EXPECT_THAT(
+      wrong.error().items()[0].summary,
+      HasSubstr("cannot keep the lock ffffffffffffffff: the current lock is " + lease.info.id));
+  ASSERT_TRUE(store.force_unlock(lease.info.id));
+  auto gone = store.heartbeat(lease.info.id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().items()[0].summary,
+            "cannot keep the lock " + lease.info.id + ": the state is not locked");
+}
+
+// A holder on another host is never taken over, but one whose heartbeat stopped long ago is
+// called expired, with force-unlock as the way out.
+TYPED_TEST(StateStoreContract, LockWithAnOldHeartbeatIsReportedExpired) {
+  auto& store = *this->store_;
+  this->host_.set_host("ci-runner-7");
+  Lease remote = store.lock({"apply", {}}).value();
+  this->host_.set_host("host-a");
+  this->clock_.sleep_for(std::chrono::seconds(60));
+  ASSERT_TRUE(store.heartbeat(remote.info.id));
+  this->clock_.sleep_for(std::chrono::seconds(100));  // 100 s since the beat: not expired yet
+  auto young = store.lock({"apply", {}});
+  ASSERT_FALSE(young);
+  EXPECT_THAT(young.error().items()[0].summary, Not(HasSubstr("expired")));
+  EXPECT_EQ(young.error().items()[0].detail,
+            "its last heartbeat was 1m40s ago (a running apply sends one every 30s)");
+
+  this->clock_.sleep_for(std::chrono::seconds(332));  // 7m12s since the beat
+  auto old = store.lock({"apply", {}});
+  ASSERT_FALSE(old);
+  const config::Diagnostic& d = old.error().items()[0];
+  EXPECT_EQ(d.summary,
+            "state is locked by pid 100 (alice@ci-runner-7) running \"apply\" since "
+            "2023-11-14T22:13:20Z, whose lock has expired");
+  EXPECT_EQ(d.detail,
+            "its last heartbeat was 7m12s ago (a running apply sends one every 30s): that run has "
+            "most likely died");
+  EXPECT_THAT(d.hint, HasSubstr("`lakeinfra force-unlock " + remote.info.id + "`"));
+  EXPECT_THAT(d.hint, HasSubstr("the journal resumes its unfinished steps"));
+  EXPECT_EQ(store.current_lock().value()->id, remote.info.id);  // still not taken over
+}
+
+TYPED_TEST(StateStoreContract, LockHeartbeatBeatsOnItsOwnThreadUntilDestroyed) {
+  auto& store = *this->store_;
+  Lease lease = store.lock({"apply", {}}).value();
+  int beats = 0;
+  {
+    LockHeartbeat heartbeat(store, lease.info.id, std::chrono::milliseconds(5));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (heartbeat.beats() < 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    beats = heartbeat.beats();
+    ASSERT_GE(beats, 3);
+    // A force-unlock by someone else makes the beats fail; they are logged, not fatal.
+    ASSERT_TRUE(store.force_unlock(lease.info.id));
+    int before = heartbeat.beats();
+    while (heartbeat.beats() < before + 2 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_GE(heartbeat.beats(), before + 2);
+  }
+  EXPECT_FALSE(store.current_lock().value());
 }
 
 TYPED_TEST(StateStoreContract, HolderOnAnotherHostIsNeverReclaimed) {

@@ -3,6 +3,10 @@
 #include "config/digest.h"
 #include "providers/artifact.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -54,6 +58,24 @@ namespace {
 
 bool is_marker_name(const std::string& name) {
   return name == kLocalMarkerFile || name.rfind(kMarkerTempPrefix, 0) == 0;
+}
+
+/// True when `name` is what RealFileSystem::write_file_atomic names its temporary file for
+/// `file` ("FILE.tmp-PID-N") and process PID is not running: a leftover of an artifact upload or
+/// marker write that was killed before its rename (under the state lock no other run writes).
+bool is_dead_upload_leftover(const std::string& name, const std::string& file) {
+  std::string prefix = file + ".tmp-";
+  if (name.rfind(prefix, 0) != 0)
+    return false;
+  std::string rest = name.substr(prefix.size());
+  size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || dash + 1 == rest.size() ||
+      rest.find_first_not_of("0123456789-") != std::string::npos ||
+      rest.find('-', dash + 1) != std::string::npos || dash > 9) {
+    return false;
+  }
+  pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+  return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 FailureKind kind_of(const std::error_code& ec) {
@@ -373,7 +395,8 @@ class LocalProvider : public Provider {
           return failure("mkdir", *dir, made.error());
         }
       }
-      if (auto written = write_marker(desired, *dir); !written) {
+      // Only a directory that was there already can hold a killed marker write's leftover.
+      if (auto written = write_marker(desired, *dir, /*fresh_directory=*/!*info); !written) {
         return tl::unexpected(written.error());
       }
       return desired.attributes;
@@ -570,7 +593,8 @@ class LocalProvider : public Provider {
     return std::optional<Attributes>(std::move(observed));
   }
 
-  ProviderResult<void> write_marker(const config::DesiredResource& desired, const fs::path& dir) {
+  ProviderResult<void> write_marker(const config::DesiredResource& desired, const fs::path& dir,
+                                    bool fresh_directory = false) {
     Attributes marker = Attributes::object();
     marker["managed_by"] = "lakeinfra";
     marker["address"] = desired.address.str();
@@ -598,7 +622,12 @@ class LocalProvider : public Provider {
         !written) {
       return failure("write", path, written.error());
     }
-    return {};
+    // A marker write killed before its rename left a temporary beside it; the marker was then
+    // missing, which is why it is written now: remove that leftover too (a directory made just
+    // now has none).
+    if (fresh_directory)
+      return {};
+    return remove_upload_leftovers(path);
   }
 
   /// An artifact file: its SHA-256 and size, or nullopt when it is missing.
@@ -641,9 +670,34 @@ class LocalProvider : public Provider {
       return failure("mkdir", path.parent_path(), made.error());
     if (auto again = resolve(desired.type, desired.provider_id); !again)  // no symlink raced in
       return tl::unexpected(again.error());
+    if (auto cleaned = remove_upload_leftovers(path); !cleaned)
+      return tl::unexpected(cleaned.error());
     if (auto written = fs_.write_file_atomic(path, *content, 0644); !written)
       return failure("write", path, written.error());
     return desired.attributes;
+  }
+
+  /// Removes the temporary files that killed writes of the artifact or marker at `path` left
+  /// beside it (regular files only). Without this a SIGKILL during an upload leaves a file that is
+  /// no resource, counts as data of the container and keeps the artifact folders from being
+  /// removed.
+  ProviderResult<void> remove_upload_leftovers(const fs::path& path) {
+    auto names = fs_.list_directory(path.parent_path());
+    if (!names)
+      return {};  // no folder yet: nothing left over
+    for (const auto& name : *names) {
+      if (!is_dead_upload_leftover(name, path.filename().string()))
+        continue;
+      fs::path leftover = path.parent_path() / name;
+      auto info = fs_.stat(leftover);
+      if (!info)
+        return failure("stat", leftover, info.error());
+      if (!info->exists || info->is_directory || info->is_symlink)
+        continue;
+      if (auto removed = fs_.remove(leftover); !removed)
+        return failure("remove", leftover, removed.error());
+    }
+    return {};
   }
 
   /// Deletes an artifact file and the folders it leaves empty, up to its container.
@@ -659,6 +713,8 @@ class LocalProvider : public Provider {
     }
     if (auto removed = fs_.remove(path); !removed)
       return failure("remove", path, removed.error());
+    if (auto cleaned = remove_upload_leftovers(path); !cleaned)
+      return tl::unexpected(cleaned.error());
     auto parts = parse_id(prior.type, prior.provider_id);
     fs::path container = root_ / (*parts)[0] / (*parts)[1];
     for (fs::path dir = path.parent_path(); dir != container && dir.has_relative_path();

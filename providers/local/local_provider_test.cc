@@ -725,6 +725,34 @@ TEST_F(LocalProviderTest, ArtifactCreateReadRemove) {
   EXPECT_TRUE(provider_->remove(record(artifact(source, "wheel bytes")), false));
 }
 
+// A SIGKILL between writing a temporary file and renaming it leaves "FILE.tmp-PID-N" beside
+// the artifact or marker. The next upload or marker write removes those of dead processes, and
+// nothing else.
+TEST_F(LocalProviderTest, LeftoversOfKilledWritesAreRemovedByTheNextWrite) {
+  create_zone_and_container();
+  fs::path dir = container_dir() / "pipelines/hello/artifacts/lib";
+  const std::string dead = "X.whl.tmp-999999999-1";  // no such pid
+  const std::string live = "X.whl.tmp-" + std::to_string(::getppid()) + "-1";
+  for (const std::string& name :
+       {dead, live, std::string("X.whl.tmp-notes"), std::string("Y.whl.tmp-999999999-1")}) {
+    write_text(dir / name, "partial");
+  }
+  fs::path source = tmp_.path() / "build" / "X.whl";
+  write_text(source, "wheel bytes");
+  ASSERT_TRUE(provider_->create(artifact(source, "wheel bytes")));
+  EXPECT_FALSE(fs::exists(dir / dead));
+  EXPECT_TRUE(fs::exists(dir / live)) << "a running process may still rename it";
+  EXPECT_TRUE(fs::exists(dir / "X.whl.tmp-notes")) << "not a temporary name: user data";
+  EXPECT_TRUE(fs::exists(dir / "Y.whl.tmp-999999999-1")) << "another file's temporary";
+
+  // A marker: the directory was there (adopted), its killed marker write left a temporary.
+  fs::remove(container_dir() / kLocalMarkerFile);
+  write_text(container_dir() / (std::string(kLocalMarkerFile) + ".tmp-999999999-7"), "{");
+  ASSERT_TRUE(provider_->create(container()));
+  EXPECT_TRUE(fs::exists(container_dir() / kLocalMarkerFile));
+  EXPECT_FALSE(fs::exists(container_dir() / (std::string(kLocalMarkerFile) + ".tmp-999999999-7")));
+}
+
 TEST_F(LocalProviderTest, ArtifactRemoveKeepsFoldersWithOtherArtifacts) {
   create_zone_and_container();
   fs::path source = tmp_.path() / "build" / "X.whl";

@@ -230,3 +230,35 @@ TEST(e2e_lock, LockTimeoutSucceedsWhenTheHolderExitsDuringTheWait) {
 
 }  // namespace
 }  // namespace lakeinfra::test_support
+
+namespace lakeinfra::test_support {
+namespace {
+
+// A lock from a machine that died mid-apply: its heartbeat stopped long ago. lakeinfra never
+// takes it over (another host's pid means nothing here) but says it has expired and how to
+// release it; after force-unlock the next run goes ahead.
+TEST(e2e_lock, LockWhoseHeartbeatStoppedIsReportedExpired) {
+  Workspace ws;
+  ASSERT_NO_FATAL_FAILURE(applied(ws));
+  ws.sql(
+      "INSERT INTO lock (singleton, lock_id, pid, host, user, command, started_at, heartbeat_at) "
+      "VALUES (1, '" +
+      std::string(kLockId) +
+      "', 4242, 'ci-runner-7', 'ci', 'apply', '2024-05-01T12:00:00Z', '2024-05-01T12:30:00Z')");
+  auto plan = ws.run({"plan"});
+  EXPECT_EQ(plan.exit_code, 1) << plan;
+  EXPECT_THAT(plan.err, HasSubstr("state is locked by pid 4242 (ci@ci-runner-7) running \"apply\" "
+                                  "since 2024-05-01T12:00:00Z, whose lock has expired"));
+  EXPECT_THAT(plan.err, ContainsRegex("its last heartbeat was [0-9]+d[0-9]+h ago"));
+  EXPECT_THAT(plan.err, HasSubstr("that run has most likely died"));
+  EXPECT_THAT(plan.err, HasSubstr(std::string("lakeinfra force-unlock ") + kLockId));
+  EXPECT_EQ(lock_rows(ws), 1) << "an expired lock on another host is never taken over";
+
+  auto unlock = ws.run({"force-unlock", kLockId, "--force"});
+  EXPECT_EQ(unlock.exit_code, 0) << unlock;
+  auto again = ws.run({"plan", "--detailed-exitcode"});
+  EXPECT_EQ(again.exit_code, 0) << again;
+}
+
+}  // namespace
+}  // namespace lakeinfra::test_support

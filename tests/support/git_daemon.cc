@@ -42,24 +42,13 @@ bool port_accepts(int port) {
   return ok;
 }
 
-GitDaemon::GitDaemon(const fs::path& base, const fs::path& log) : port_(free_port()) {
-  ProcessOptions options;
-  options.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", base.string()}};
-  env_ = child_environment(options);
-  args_ = {"/usr/bin/git",
-           "daemon",
-           "--listen=127.0.0.1",
-           "--port=" + std::to_string(port_),
-           "--base-path=" + base.string(),
-           "--export-all",
-           "--reuseaddr",
-           "--informative-errors",
-           "--timeout=10",
-           base.string()};
-  std::vector<char*> argv;
+ServerProcess::ServerProcess(std::vector<std::string> argv, std::vector<std::string> env,
+                             const fs::path& log, int port)
+    : port_(port), args_(std::move(argv)), env_(std::move(env)) {
+  std::vector<char*> argv_ptrs;
   for (auto& a : args_)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+    argv_ptrs.push_back(a.data());
+  argv_ptrs.push_back(nullptr);
   std::vector<char*> envp;
   for (auto& e : env_)
     envp.push_back(e.data());
@@ -80,7 +69,7 @@ GitDaemon::GitDaemon(const fs::path& base, const fs::path& log) : port_(free_por
     }
     if (null >= 0)
       ::dup2(null, 0);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execve(argv_ptrs[0], argv_ptrs.data(), envp.data());
     ::_exit(127);
   }
   if (pid_ > 0)
@@ -100,7 +89,7 @@ GitDaemon::GitDaemon(const fs::path& base, const fs::path& log) : port_(free_por
   }
 }
 
-GitDaemon::~GitDaemon() {
+ServerProcess::~ServerProcess() {
   if (pid_ <= 0)
     return;
   ::kill(-pid_, SIGTERM);
@@ -118,5 +107,21 @@ GitDaemon::~GitDaemon() {
   }
   ::kill(-pid_, SIGKILL);  // any per-connection child still in the group
 }
+
+namespace {
+
+std::vector<std::string> git_daemon_env(const fs::path& base) {
+  ProcessOptions options;
+  options.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", base.string()}};
+  return child_environment(options);
+}
+
+}  // namespace
+
+GitDaemon::GitDaemon(const fs::path& base, const fs::path& log, int port)
+    : server_({"/usr/bin/git", "daemon", "--listen=127.0.0.1", "--port=" + std::to_string(port),
+               "--base-path=" + base.string(), "--export-all", "--reuseaddr",
+               "--informative-errors", "--timeout=10", base.string()},
+              git_daemon_env(base), log, port) {}
 
 }  // namespace lakeinfra::test_support

@@ -16,15 +16,16 @@ int free_port();
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 bool port_accepts(int port);
 
-/// `git daemon` serving `base` on 127.0.0.1 (export-all, a free port), in its own process group,
-/// killed on destruction (and by the kernel if this process dies first). Its output goes to
-/// `log`. ready() says whether it accepted connections within 5 s.
-class GitDaemon {
+/// A server started with `argv` and exactly `env` (NAME=value strings), in its own process
+/// group, killed on destruction (and by the kernel if this process dies first); its output goes
+/// to `log`. ready() says whether it accepted connections on 127.0.0.1:`port` within 5 s.
+class ServerProcess {
  public:
-  GitDaemon(const std::filesystem::path& base, const std::filesystem::path& log);
-  ~GitDaemon();
-  GitDaemon(const GitDaemon&) = delete;
-  GitDaemon& operator=(const GitDaemon&) = delete;
+  ServerProcess(std::vector<std::string> argv, std::vector<std::string> env,
+                const std::filesystem::path& log, int port);
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
 
   bool ready() const { return ready_; }
   int port() const { return port_; }
@@ -35,6 +36,19 @@ class GitDaemon {
   bool ready_ = false;
   std::vector<std::string> args_;
   std::vector<std::string> env_;
+};
+
+/// `git daemon` serving `base` on 127.0.0.1 (export-all, a free port).
+class GitDaemon {
+ public:
+  GitDaemon(const std::filesystem::path& base, const std::filesystem::path& log,
+            int port = free_port());
+
+  bool ready() const { return server_.ready(); }
+  int port() const { return server_.port(); }
+
+ private:
+  ServerProcess server_;
 };
 
 }  // namespace lakeinfra::test_support
