@@ -96,16 +96,8 @@ std::string replace_all(std::string text, const std::map<std::string, std::strin
   return text;
 }
 
-/// Runs /usr/bin/git in `dir` with a fixed identity and no user or system configuration.
 ProcessResult git(const fs::path& dir, const std::vector<std::string>& args) {
-  ProcessOptions o;
-  o.argv = {"/usr/bin/git",           "-c", "user.name=t", "-c", "user.email=t@t", "-c",
-            "init.defaultBranch=main"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.cwd = dir;
-  o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", dir.string()}};
-  o.timeout = std::chrono::milliseconds(10'000);
-  return run_process(o);
+  return run_git(dir, args);
 }
 
 bool is_cache(const std::string& rel) {

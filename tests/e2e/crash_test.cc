@@ -62,14 +62,7 @@ const char* const kActivities =
     "]\n";
 
 ProcessResult git(const fs::path& dir, const std::vector<std::string>& args) {
-  ProcessOptions o;
-  o.argv = {"/usr/bin/git",           "-c", "user.name=t", "-c", "user.email=t@t", "-c",
-            "init.defaultBranch=main"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.cwd = dir;
-  o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", dir.string()}};
-  o.timeout = std::chrono::milliseconds(10'000);
-  return run_process(o);
+  return run_git(dir, args);
 }
 
 std::string two(int i) {

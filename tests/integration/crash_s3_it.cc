@@ -66,16 +66,6 @@ const char* const kActivities =
     "  }\n"
     "]\n";
 
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::string two(int i) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02d", i);
@@ -217,38 +207,23 @@ class Lake {
     return run_process(options(args));
   }
 
-  ProcessResult git(std::vector<std::string> args) const {
-    ProcessOptions o;
-    o.argv = {"/usr/bin/git",
-              "-c",
-              "user.name=t",
-              "-c",
-              "user.email=t@t",
-              "-c",
-              "init.defaultBranch=main",
-              "-c",
-              "commit.gpgsign=false",
-              "-c",
-              "tag.gpgsign=false"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_ / "src";
-    o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}};
-    return run_process(o);
+  ProcessResult git(const std::vector<std::string>& args) const {
+    return run_git(dir_ / "src", args);
   }
 
   void make_repo() {
-    write_text(dir_ / "src/p/Makefile", kMakefile);
-    write_text(dir_ / "src/p/activities.json", kActivities);
-    write_text(dir_ / "src/p/main.py", "print('big')\n");
-    write_text(dir_ / "src/.gitignore", "artifacts/\n");
+    write_file_text(dir_ / "src/p/Makefile", kMakefile);
+    write_file_text(dir_ / "src/p/activities.json", kActivities);
+    write_file_text(dir_ / "src/p/main.py", "print('big')\n");
+    write_file_text(dir_ / "src/.gitignore", "artifacts/\n");
     ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
     set_artifacts("seed-0", 4);
   }
 
   /// A new commit (tag v1 moved to it): `count` parts built from `seed`.
   void set_artifacts(const std::string& seed, int count) {
-    write_text(dir_ / "src/p/seed.txt", seed + "\n");
-    write_text(dir_ / "src/p/count.txt", std::to_string(count) + "\n");
+    write_file_text(dir_ / "src/p/seed.txt", seed + "\n");
+    write_file_text(dir_ / "src/p/count.txt", std::to_string(count) + "\n");
     ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
     auto c = git({"commit", "-q", "--allow-empty", "-m", seed});
     ASSERT_EQ(c.exit_code, 0) << c;
@@ -275,7 +250,7 @@ class Lake {
     y += "jobs: {linked_service: ADBLinkedServiceViaMSI}\n";
     y += "pipelines:\n  - {name: big, repo: \"file://" + (dir_ / "src").string() +
          "\", ref: v1, path: p}\n";
-    write_text(dir_ / "lake.yaml", y);
+    write_file_text(dir_ / "lake.yaml", y);
   }
 
   /// Best effort: everything of this lake goes from the shared server (force_destroy applied
@@ -354,7 +329,7 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
   auto put_user_object = [&](const std::string& bucket, const std::string& key,
                              const std::string& body) {
     fs::path file = lake.dir() / "user-object";
-    write_text(file, body);
+    write_file_text(file, body);
     auto put =
         aws({"s3api", "put-object", "--bucket", bucket, "--key", key, "--body", file.string()});
     if (put.exit_code == 0)
@@ -410,7 +385,7 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
       }
     }
     bool killed = child.kill();
-    std::string out = read_text(log);
+    std::string out = read_file_text(log);
     if (out.find("reclaimed the state lock") != std::string::npos)
       ++reclaimed;
     if (!killed) {

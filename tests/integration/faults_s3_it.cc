@@ -24,23 +24,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kGit = "/usr/bin/git";
 constexpr const char* kArtifactPrefix = "pipelines/pipelines/hello-world/artifacts/";
 /// lakeinfra's per-request timeout in this test, and the proxy's delay (longer). Not much
 /// shorter: a CreateBucket on a loaded 2-core machine can take RGW more than 2 s, and a real
 /// timeout would be a retry the proxy did not cause.
 constexpr int kTimeoutMs = 5'000;
 constexpr std::chrono::milliseconds kDelay{5'600};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -137,42 +126,26 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
   std::string role_name(const std::string& role) const { return lake_ + "-dev-" + role; }
   fs::path repo() const { return dir_ / "src"; }
 
-  ProcessResult git(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {kGit,
-              "-c",
-              "user.name=lakeinfra test",
-              "-c",
-              "user.email=test@example.org",
-              "-c",
-              "init.defaultBranch=main",
-              "-c",
-              "commit.gpgsign=false",
-              "-c",
-              "tag.gpgsign=false"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = repo();
-    o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}};
-    return run_process(o);
-  }
+  ProcessResult git(const std::vector<std::string>& args) { return run_git(repo(), args); }
 
   void make_repo() {
-    write_text(repo() / "hello/Makefile",
-               ".PHONY: artifacts\n"
-               "artifacts:\n"
-               "\tmkdir -p artifacts\n"
-               "\tcp main.py artifacts/main.py\n"
-               "\tcp util.py artifacts/util.py\n");
-    write_text(repo() / "hello/activities.json",
-               "[{\"name\": \"Run hello\", \"type\": \"DatabricksSparkPython\",\n"
-               "  \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
-               "                        \"type\": \"LinkedServiceReference\"},\n"
-               "  \"typeProperties\": {\n"
-               "    \"pythonFile\": \"dbfs:/pipelines/hello-world/artifacts/main.py\",\n"
-               "    \"parameters\": [\"--date\", \"2026-11-21\"]}}]\n");
-    write_text(repo() / "hello/main.py", "import util\nprint(util.greeting())\n");
-    write_text(repo() / "hello/util.py", "def greeting():\n    return 'hello through faults'\n");
-    write_text(repo() / ".gitignore", "artifacts/\n");
+    write_file_text(repo() / "hello/Makefile",
+                    ".PHONY: artifacts\n"
+                    "artifacts:\n"
+                    "\tmkdir -p artifacts\n"
+                    "\tcp main.py artifacts/main.py\n"
+                    "\tcp util.py artifacts/util.py\n");
+    write_file_text(repo() / "hello/activities.json",
+                    "[{\"name\": \"Run hello\", \"type\": \"DatabricksSparkPython\",\n"
+                    "  \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
+                    "                        \"type\": \"LinkedServiceReference\"},\n"
+                    "  \"typeProperties\": {\n"
+                    "    \"pythonFile\": \"dbfs:/pipelines/hello-world/artifacts/main.py\",\n"
+                    "    \"parameters\": [\"--date\", \"2026-11-21\"]}}]\n");
+    write_file_text(repo() / "hello/main.py", "import util\nprint(util.greeting())\n");
+    write_file_text(repo() / "hello/util.py",
+                    "def greeting():\n    return 'hello through faults'\n");
+    write_file_text(repo() / ".gitignore", "artifacts/\n");
     ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
     ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
     auto commit = git({"commit", "-q", "-m", "hello v1"});
@@ -274,7 +247,7 @@ TEST_P(FaultsS3Test, ApplyPlanDestroyCompleteAndCreateNothingTwice) {
   for (const std::string file : {"main.py", "util.py"}) {
     auto cp = aws({"s3", "cp", "s3://" + bucket("gold") + "/" + kArtifactPrefix + file, "-"});
     EXPECT_EQ(cp.exit_code, 0) << cp;
-    EXPECT_EQ(cp.out, read_text(repo() / "hello" / file)) << file;
+    EXPECT_EQ(cp.out, read_file_text(repo() / "hello" / file)) << file;
   }
   // Exactly the lake's buckets and roles exist: none twice, none extra.
   auto buckets = aws({"s3api", "list-buckets"});

@@ -18,19 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kGit = "/usr/bin/git";
 constexpr const char* kMarker = "HELLO-FROM-RGW-PIPELINE";
 constexpr const char* kArtifactPrefix = "pipelines/pipelines/hello-world/artifacts/";
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 class PipelineS3Test : public ::testing::Test {
  protected:
@@ -58,55 +47,38 @@ class PipelineS3Test : public ::testing::Test {
   std::string key(const std::string& file) const { return kArtifactPrefix + file; }
   fs::path repo() const { return dir_ / "src"; }
 
-  ProcessResult git(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {kGit,
-              "-c",
-              "user.name=lakeinfra test",
-              "-c",
-              "user.email=test@example.org",
-              "-c",
-              "init.defaultBranch=main",
-              "-c",
-              "commit.gpgsign=false",
-              "-c",
-              "tag.gpgsign=false"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = repo();
-    o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}};
-    return run_process(o);
-  }
+  ProcessResult git(const std::vector<std::string>& args) { return run_git(repo(), args); }
 
   /// A pipeline repo following the contract: hello/Makefile (artifacts: main.py, util.py),
   /// hello/activities.json, tagged v1.
   void make_repo() {
-    write_text(repo() / "hello/Makefile",
-               ".PHONY: artifacts\n"
-               "artifacts:\n"
-               "\tmkdir -p artifacts\n"
-               "\tcp main.py artifacts/main.py\n"
-               "\tcp util.py artifacts/util.py\n");
-    write_text(repo() / "hello/activities.json",
-               "[\n"
-               "  // the entrypoint\n"
-               "  {\n"
-               "    \"name\": \"Run hello\",\n"
-               "    \"type\": \"DatabricksSparkPython\",\n"
-               "    \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
-               "                          \"type\": \"LinkedServiceReference\"},\n"
-               "    \"typeProperties\": {\n"
-               "      \"pythonFile\": \"dbfs:/pipelines/hello-world/artifacts/main.py\",\n"
-               "      \"parameters\": [\"--date\", \"2026-11-21\"]\n"
-               "    }\n"
-               "  }\n"
-               "]\n");
-    write_text(repo() / "hello/main.py",
-               "import sys\n"
-               "import util\n"
-               "print(util.greeting() + ' ' + ' '.join(sys.argv[1:]))\n");
-    write_text(repo() / "hello/util.py",
-               std::string("def greeting():\n    return '") + kMarker + "'\n");
-    write_text(repo() / ".gitignore", "artifacts/\n");
+    write_file_text(repo() / "hello/Makefile",
+                    ".PHONY: artifacts\n"
+                    "artifacts:\n"
+                    "\tmkdir -p artifacts\n"
+                    "\tcp main.py artifacts/main.py\n"
+                    "\tcp util.py artifacts/util.py\n");
+    write_file_text(repo() / "hello/activities.json",
+                    "[\n"
+                    "  // the entrypoint\n"
+                    "  {\n"
+                    "    \"name\": \"Run hello\",\n"
+                    "    \"type\": \"DatabricksSparkPython\",\n"
+                    "    \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
+                    "                          \"type\": \"LinkedServiceReference\"},\n"
+                    "    \"typeProperties\": {\n"
+                    "      \"pythonFile\": \"dbfs:/pipelines/hello-world/artifacts/main.py\",\n"
+                    "      \"parameters\": [\"--date\", \"2026-11-21\"]\n"
+                    "    }\n"
+                    "  }\n"
+                    "]\n");
+    write_file_text(repo() / "hello/main.py",
+                    "import sys\n"
+                    "import util\n"
+                    "print(util.greeting() + ' ' + ' '.join(sys.argv[1:]))\n");
+    write_file_text(repo() / "hello/util.py",
+                    std::string("def greeting():\n    return '") + kMarker + "'\n");
+    write_file_text(repo() / ".gitignore", "artifacts/\n");
     ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
     ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
     auto commit = git({"commit", "-q", "-m", "hello v1"});
@@ -116,8 +88,8 @@ class PipelineS3Test : public ::testing::Test {
 
   /// A new commit that changes util.py only; the tag v1 moves to it.
   void change_util_and_move_tag() {
-    write_text(repo() / "hello/util.py",
-               std::string("def greeting():\n    return '") + kMarker + " v2'\n");
+    write_file_text(repo() / "hello/util.py",
+                    std::string("def greeting():\n    return '") + kMarker + " v2'\n");
     ASSERT_EQ(git({"commit", "-q", "-am", "util v2"}).exit_code, 0);
     auto tag = git({"tag", "-f", "v1"});
     ASSERT_EQ(tag.exit_code, 0) << tag;
@@ -196,7 +168,7 @@ TEST_F(PipelineS3Test, ApplyUploadsArtifactsRegistersJobWritesMountsThenPlansNoC
     auto meta = nlohmann::json::parse(head.out);
     std::string source = (repo() / "hello" / file).string();
     EXPECT_EQ(meta["Metadata"].value("sha256", std::string()), sha256_of(source)) << head;
-    EXPECT_EQ(object_text(file), read_text(source)) << file;
+    EXPECT_EQ(object_text(file), read_file_text(source)) << file;
   }
 
   auto show = lakeinfra({"jobs", "show", "hello-world", "--json"});
@@ -214,7 +186,7 @@ TEST_F(PipelineS3Test, ApplyUploadsArtifactsRegistersJobWritesMountsThenPlansNoC
   EXPECT_EQ(python_file.rfind("s3://", 0), 0u) << show;
   EXPECT_EQ(python_file, "s3://" + bucket("gold") + "/" + key("main.py")) << show;
 
-  std::string spark = read_text(dir_ / "workspace/spark-defaults.conf");
+  std::string spark = read_file_text(dir_ / "workspace/spark-defaults.conf");
   EXPECT_NE(spark.find("# BEGIN lakeinfra mount mnt/bronze"), std::string::npos) << spark;
   EXPECT_NE(spark.find("spark.lakeinfra.mount.bronze.path /mnt/bronze"), std::string::npos)
       << spark;
@@ -247,7 +219,7 @@ TEST_F(PipelineS3Test, JobRunDownloadsMainPyFromRgwAndRunsIt) {
   // main.py ran from the copy downloaded from RGW, not from the build folder.
   fs::path downloaded = dir_ / ".lakeinfra/runs/hello-world/artifacts/main.py";
   EXPECT_NE(run.out.find("python3 " + downloaded.string()), std::string::npos) << run;
-  EXPECT_EQ(read_text(downloaded), object_text("main.py"));
+  EXPECT_EQ(read_file_text(downloaded), object_text("main.py"));
   destroy_ok();
 }
 
@@ -278,7 +250,7 @@ TEST_F(PipelineS3Test, NewCommitChangingOneFileUploadsOnlyThatArtifactAndUpdates
   std::string new_util = object_text("util.py");
   EXPECT_NE(new_util, old_util);
   EXPECT_NE(new_util.find(std::string(kMarker) + " v2"), std::string::npos) << new_util;
-  EXPECT_EQ(new_util, read_text(repo() / "hello/util.py"));
+  EXPECT_EQ(new_util, read_file_text(repo() / "hello/util.py"));
 
   EXPECT_EQ(lakeinfra({"plan", "--detailed-exitcode"}).exit_code, 0);
   // Two versions of util.py now sit in the versioned gold bucket: destroy removes them all.
@@ -297,7 +269,7 @@ TEST_F(PipelineS3Test, ArtifactDeletedByHandIsPlannedAgainAndRestored) {
   EXPECT_NE(plan.out.find("Plan: 1 to add, 0 to change, 0 to destroy."), std::string::npos) << plan;
 
   apply_ok();
-  EXPECT_EQ(object_text("main.py"), read_text(repo() / "hello/main.py"));
+  EXPECT_EQ(object_text("main.py"), read_file_text(repo() / "hello/main.py"));
   EXPECT_EQ(lakeinfra({"plan", "--detailed-exitcode"}).exit_code, 0);
   // The delete marker and the old version are lakeinfra's own: destroy needs no force.
   destroy_ok();

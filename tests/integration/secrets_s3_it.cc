@@ -23,16 +23,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kRepoToken = "ghp_LeakCheck7f3e9a1b2c4d6e8f0a1b3c5d7e9f2468";
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 int mode_of(const fs::path& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
@@ -75,41 +65,26 @@ class SecretsS3Test : public ::testing::Test {
   void make_repo() {
     fs::path src = dir_ / "src";
     // `make artifacts` tries to print every secret it could have been handed.
-    write_text(src / "hello/Makefile",
-               ".PHONY: artifacts\n"
-               "artifacts:\n"
-               "\t@echo \"secret=[$$AWS_SECRET_ACCESS_KEY] token=[$$PIPELINE_REPO_TOKEN] "
-               "session=[$$AWS_SESSION_TOKEN]\"\n"
-               "\t@env | sort\n"
-               "\tmkdir -p artifacts\n"
-               "\tcp main.py artifacts/main.py\n");
-    write_text(src / "hello/activities.json",
-               "[{\"name\": \"Run hello\", \"type\": \"DatabricksSparkPython\",\n"
-               "  \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
-               "                        \"type\": \"LinkedServiceReference\"},\n"
-               "  \"typeProperties\": {\"pythonFile\": "
-               "\"dbfs:/pipelines/hello-world/artifacts/main.py\"}}]\n");
-    write_text(src / "hello/main.py", "print('hello')\n");
+    write_file_text(src / "hello/Makefile",
+                    ".PHONY: artifacts\n"
+                    "artifacts:\n"
+                    "\t@echo \"secret=[$$AWS_SECRET_ACCESS_KEY] token=[$$PIPELINE_REPO_TOKEN] "
+                    "session=[$$AWS_SESSION_TOKEN]\"\n"
+                    "\t@env | sort\n"
+                    "\tmkdir -p artifacts\n"
+                    "\tcp main.py artifacts/main.py\n");
+    write_file_text(src / "hello/activities.json",
+                    "[{\"name\": \"Run hello\", \"type\": \"DatabricksSparkPython\",\n"
+                    "  \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
+                    "                        \"type\": \"LinkedServiceReference\"},\n"
+                    "  \"typeProperties\": {\"pythonFile\": "
+                    "\"dbfs:/pipelines/hello-world/artifacts/main.py\"}}]\n");
+    write_file_text(src / "hello/main.py", "print('hello')\n");
     for (std::vector<std::string> args : {std::vector<std::string>{"init", "-q"},
                                           {"add", "-A"},
                                           {"commit", "-q", "-m", "v1"},
                                           {"tag", "v1"}}) {
-      ProcessOptions o;
-      o.argv = {"/usr/bin/git",
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.org",
-                "-c",
-                "init.defaultBranch=main",
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "tag.gpgsign=false"};
-      o.argv.insert(o.argv.end(), args.begin(), args.end());
-      o.cwd = src;
-      o.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}};
-      auto r = run_process(o);
+      auto r = run_git(src, args);
       ASSERT_EQ(r.exit_code, 0) << r;
     }
   }
@@ -138,7 +113,7 @@ class SecretsS3Test : public ::testing::Test {
     for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
       if (!entry.is_regular_file() || entry.path().string().find("/src/") != std::string::npos)
         continue;  // the repo (and its .git) is the test's own
-      std::string bytes = read_bytes(entry.path());
+      std::string bytes = read_file_text(entry.path());
       for (const auto& s : secrets()) {
         if (bytes.find(s) != std::string::npos)
           found.push_back(entry.path().string());
@@ -178,7 +153,7 @@ TEST_F(SecretsS3Test, NoSecretInOutputsStatePlanFilesLogsOrBuildLogs) {
   }
 
   ASSERT_TRUE(fs::exists(dir_ / "lakeinfra.log"));
-  EXPECT_NE(read_bytes(dir_ / "lakeinfra.log").find("debug"), std::string::npos)
+  EXPECT_NE(read_file_text(dir_ / "lakeinfra.log").find("debug"), std::string::npos)
       << "the debug log was written (and searched)";
   bool build_log = false;
   for (const auto& entry : fs::recursive_directory_iterator(dir_ / ".lakeinfra"))

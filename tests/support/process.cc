@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 extern char** environ;
@@ -326,6 +328,37 @@ ProcessResult run_in_pty(const ProcessOptions& options, const std::vector<PtySte
   ::close(master);
   finish(result, pid, deadline, start);
   return result;
+}
+
+ProcessResult run_git(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+  ProcessOptions o;
+  o.argv = {"/usr/bin/git",
+            "-c",
+            "user.name=lakeinfra test",
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false"};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.cwd = dir;
+  o.env = {
+      {"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"HOME", dir.string()}};
+  o.timeout = std::chrono::milliseconds(10'000);
+  return run_process(o);
+}
+
+std::string read_file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_file_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
 }  // namespace lakeinfra::test_support

@@ -80,4 +80,13 @@ ProcessResult run_in_pty(const ProcessOptions& options, const std::vector<PtySte
 /// The environment the child of `options` would get, as "NAME=value" strings.
 std::vector<std::string> child_environment(const ProcessOptions& options);
 
+/// Runs /usr/bin/git in `dir` with a fixed identity, default branch main, no signing and no
+/// user or system configuration (HOME is `dir`), for at most 10 s.
+ProcessResult run_git(const std::filesystem::path& dir, const std::vector<std::string>& args);
+
+/// The whole file, bytes as they are ("" when it cannot be read).
+std::string read_file_text(const std::filesystem::path& path);
+/// Writes `text` to `path` (replacing it), creating the parent directories.
+void write_file_text(const std::filesystem::path& path, const std::string& text);
+
 }  // namespace lakeinfra::test_support
