@@ -18,10 +18,11 @@ std::vector<std::string> split_names(std::string_view text) {
     size_t next = text.find('.', start);
     if (artifact && names.size() == 1)
       next = std::string_view::npos;  // the file part takes the rest, dots included
-    std::string_view part = text.substr(start, next == std::string_view::npos ? next : next - start);
-    if (part.empty() || (artifact && names.size() == 1 &&
-                         (part.front() == '.' || part.back() == '.' ||
-                          part.find("..") != std::string_view::npos)))
+    std::string_view part =
+        text.substr(start, next == std::string_view::npos ? next : next - start);
+    if (part.empty() ||
+        (artifact && names.size() == 1 &&
+         (part.front() == '.' || part.back() == '.' || part.find("..") != std::string_view::npos)))
       return {};  // no empty part, in the file part's dotted pieces either
     names.emplace_back(part);
     if (next == std::string_view::npos)

@@ -40,9 +40,9 @@ TEST(AddressTest, ArtifactFilePartKeepsItsDots) {
 }
 
 TEST(AddressTest, ParseRefusesEmptyParts) {
-  for (const char* bad : {"", "zone", "zone.", ".zone", "container..raw", "container.bronze.",
-                          "artifact.p.", "artifact.p..x", "artifact.p.a..b", "artifact.p.x.",
-                          "artifact..x"}) {
+  for (const char* bad :
+       {"", "zone", "zone.", ".zone", "container..raw", "container.bronze.", "artifact.p.",
+        "artifact.p..x", "artifact.p.a..b", "artifact.p.x.", "artifact..x"}) {
     EXPECT_FALSE(Address::parse(bad)) << bad;
   }
 }
