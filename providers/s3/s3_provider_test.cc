@@ -86,7 +86,7 @@ TEST_F(S3ProviderTest, RemoveOfEmptyPrefixDeletesEveryVersionOfItsMarker) {
   auto r = provider_->remove(record("container", "lake-dev-bronze/raw"), false);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(http_.requests().size(), 2u);
-  const auto& del = http_.requests()[1];
+  const auto del = http_.requests()[1];  // a copy: requests() returns a new vector
   EXPECT_EQ(del.method, "POST");
   EXPECT_NE(del.body.find("<VersionId>v1</VersionId>"), std::string::npos);
   EXPECT_NE(del.body.find("<VersionId>d1</VersionId>"), std::string::npos);
