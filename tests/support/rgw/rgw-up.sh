@@ -42,12 +42,20 @@ STS_KEY=abcdefghijklmnop
 # Time limits in seconds (a cold start takes ~15 s on a 2-core machine).
 MON_WAIT=${RGW_UP_MON_WAIT:-60}
 OSD_WAIT=${RGW_UP_OSD_WAIT:-90}
-RGW_WAIT=${RGW_UP_RGW_WAIT:-120}
+RGW_WAIT=${RGW_UP_RGW_WAIT:-120}  # per attempt
+RGW_TRIES=${RGW_UP_RGW_TRIES:-3}
 CMD_WAIT=60  # any single ceph/radosgw-admin command
 # radosgw's log level (Ceph's default 1/5); LAKEINFRA_RGW_DEBUG=10 logs how it checks signatures.
 RGW_DEBUG=${LAKEINFRA_RGW_DEBUG:-1/5}
 
-fail() { echo "$PROG: $*" >&2; exit 1; }
+# fail MESSAGE: exits non-zero; on_exit prints the logs' tails, then MESSAGE again as the last
+# line (CI shows the end of a failed test's output).
+FAIL_REASON=
+fail() {
+  FAIL_REASON="$*"
+  echo "$PROG: $*" >&2
+  exit 1
+}
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (the Ceph daemons are started directly, as in CI);" \
   "run it as root, or run 'sudo make rgw-up'"
@@ -65,7 +73,7 @@ if [ -e "$DIR/pids" ] || [ -e "$CONF" ]; then
 fi
 # Only what this script creates is removed: DIR itself may hold other things.
 mkdir -p "$DIR"
-rm -rf "${DIR:?}"/{mon,osd,run,log,rgw} "$CONF" "$DIR/monmap" "$DIR/s3.env" "$DIR/pids" "$DIR/watchdog.pid"
+rm -rf "${DIR:?}"/{mon,osd,run,log,rgw} "$CONF" "$CONF.base" "$DIR/monmap" "$DIR/s3.env" "$DIR/pids" "$DIR/watchdog.pid"
 mkdir -p "$DIR"/{mon,osd,run,log,rgw}
 
 on_exit() {
@@ -73,12 +81,19 @@ on_exit() {
   [ "$rc" -eq 0 ] && return 0
   echo "$PROG: FAILED (exit $rc) after $(elapsed) s; the logs in $DIR/log end with:" >&2
   local f
+  # radosgw's log last: it is the daemon that starts last and most often the one that failed.
   for f in "$DIR"/log/*; do
+    [ -s "$f" ] && [[ "$f" != */client.rgw.r.log* ]] || continue
+    echo "---- $f" >&2
+    tail -n 25 "$f" >&2
+  done
+  for f in "$DIR"/log/client.rgw.r.log*; do
     [ -s "$f" ] || continue
     echo "---- $f" >&2
     tail -n 25 "$f" >&2
   done
   bash "$HERE/rgw-down.sh" "$DIR" >&2 || true
+  echo "$PROG: FAILED after $(elapsed) s: ${FAIL_REASON:-exit $rc} (logs: $DIR/log)" >&2
   return "$rc"
 }
 trap on_exit EXIT
@@ -129,18 +144,37 @@ start_daemon() {
   LAST_PID=$!
 }
 
-# wait_until SECONDS WHAT PID CHECK...: runs CHECK until it succeeds; fails once SECONDS have
-# passed or the daemon PID has exited.
+# wait_until SECONDS WHAT PID CHECK...: runs CHECK until it succeeds; returns 1, with the reason
+# in WAIT_ERR, once SECONDS have passed or the daemon PID has exited.
+WAIT_ERR=
 wait_until() {
   local limit=$1 what=$2 pid=$3
   shift 3
   local deadline=$((SECONDS + limit))
   until "$@"; do
-    [ -n "$(tr -d '\0' 2>/dev/null <"/proc/$pid/cmdline")" ] ||
-      fail "$what: the daemon (pid $pid) has exited"
-    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within $limit s"
+    if [ -z "$(tr -d '\0' 2>/dev/null <"/proc/$pid/cmdline")" ]; then
+      WAIT_ERR="$what: the daemon (pid $pid) has exited"
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      WAIT_ERR="$what: not within $limit s"
+      return 1
+    fi
     sleep 0.3
   done
+}
+
+# stop_daemon PID NAME: SIGTERM, 10 s, SIGKILL; and forgets it in DIR/pids.
+stop_daemon() {
+  local pid=$1 name=$2 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    [ -n "$(tr -d '\0' 2>/dev/null <"/proc/$pid/cmdline")" ] || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  sed -i "/^$pid $name\$/d" "$DIR/pids"
 }
 
 ceph_cmd() { timeout "$CMD_WAIT" ceph -c "$CONF" --connect-timeout 5 "$@"; }
@@ -205,7 +239,8 @@ timeout "$CMD_WAIT" ceph-mon -c "$CONF" --id a --mkfs --monmap "$DIR/monmap" --k
   >>"$DIR/log/mon-mkfs.out" 2>&1 || fail "ceph-mon --mkfs failed"
 touch "$DIR/mon/keyring"
 start_daemon ceph-mon ceph-mon -c "$CONF" --id a -f
-wait_until "$MON_WAIT" "the monitor on 127.0.0.1:$MON_PORT2/$MON_PORT" "$LAST_PID" mon_answers
+wait_until "$MON_WAIT" "the monitor on 127.0.0.1:$MON_PORT2/$MON_PORT" "$LAST_PID" mon_answers ||
+  fail "$WAIT_ERR"
 mon_ready=$(elapsed)
 
 # --- one OSD on memstore
@@ -217,12 +252,17 @@ ceph_cmd osd crush add osd.0 1 root=default host=localhost >>"$DIR/log/setup.out
 timeout "$CMD_WAIT" ceph-osd -c "$CONF" --id 0 --mkfs --osd-uuid "$osd_uuid" \
   >"$DIR/log/osd-mkfs.out" 2>&1 || fail "ceph-osd --mkfs failed"
 start_daemon ceph-osd ceph-osd -c "$CONF" --id 0 -f
-wait_until "$OSD_WAIT" "osd.0 to come up" "$LAST_PID" osd_is_up
+wait_until "$OSD_WAIT" "osd.0 to come up" "$LAST_PID" osd_is_up || fail "$WAIT_ERR"
 osd_ready=$(elapsed)
 
-# --- radosgw (it creates its pools on first start); its port is chosen just before it binds
-RGW_PORT=$(pick_ports 1) || fail "cannot pick a port for radosgw"
-cat >>"$CONF" <<EOF
+# --- radosgw (it creates its pools on first start); its port is chosen just before it binds.
+# A start that does not answer in time is stopped and tried again on a new port: on a loaded CI
+# machine a first start has once failed to answer, leaving nothing in its log to say why.
+cp "$CONF" "$CONF.base"
+for ((try = 1; ; try++)); do
+  RGW_PORT=$(pick_ports 1) || fail "cannot pick a port for radosgw"
+  cp "$CONF.base" "$CONF"
+  cat >>"$CONF" <<EOF
 [client.rgw.r]
 # without this radosgw insists on cephx and never connects (see the top of rgw-up.sh)
 ms mon client mode = crc
@@ -235,14 +275,25 @@ rgw s3 auth use sts = true
 # 10 logs each request's canonical request and string to sign (for debugging a signer)
 debug rgw = $RGW_DEBUG
 EOF
-start_daemon radosgw radosgw -c "$CONF" -n client.rgw.r -f
-wait_until "$RGW_WAIT" "radosgw on 127.0.0.1:$RGW_PORT" "$LAST_PID" rgw_answers "$RGW_PORT"
+  start_daemon radosgw radosgw -c "$CONF" -n client.rgw.r -f
+  wait_until "$RGW_WAIT" "radosgw on 127.0.0.1:$RGW_PORT" "$LAST_PID" rgw_answers "$RGW_PORT" && break
+  [ "$try" -lt "$RGW_TRIES" ] || fail "$WAIT_ERR (attempt $try of $RGW_TRIES)"
+  echo "$PROG: $WAIT_ERR (attempt $try of $RGW_TRIES); its log ends with:" >&2
+  tail -n 15 "$DIR/log/client.rgw.r.log" >&2 || true
+  stop_daemon "$LAST_PID" radosgw
+  mv "$DIR/log/client.rgw.r.log" "$DIR/log/client.rgw.r.log.$try" || true
+done
+rm -f "$CONF.base"
+rgw_ready=$(elapsed)
 
 # --- the S3 user; the caps let it call the IAM user and role APIs
-timeout "$CMD_WAIT" radosgw-admin -c "$CONF" user create --uid "$RGW_USER" \
-  --display-name "lakeinfra integration tests" --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" \
-  --caps "roles=*;users=*;buckets=*" >"$DIR/log/user-create.out" 2>&1 ||
-  fail "radosgw-admin user create failed"
+for ((try_user = 1; ; try_user++)); do
+  timeout "$CMD_WAIT" radosgw-admin -c "$CONF" user create --uid "$RGW_USER" \
+    --display-name "lakeinfra integration tests" --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" \
+    --caps "roles=*;users=*;buckets=*" >"$DIR/log/user-create.out" 2>&1 && break
+  [ "$try_user" -lt 3 ] || fail "radosgw-admin user create failed 3 times (log/user-create.out)"
+  sleep 2
+done
 
 cat >"$DIR/s3.env.tmp" <<EOF
 # Written by rgw-up.sh: the throw-away test RGW. Shell: . $DIR/s3.env
@@ -257,6 +308,7 @@ EOF
 mv "$DIR/s3.env.tmp" "$DIR/s3.env"
 
 echo "$PROG: ceph + radosgw ready at http://127.0.0.1:$RGW_PORT in $(elapsed) s" \
-  "(monitor $mon_ready s, OSD $osd_ready s; mon ports $MON_PORT2/$MON_PORT)"
+  "(monitor $mon_ready s, OSD $osd_ready s, radosgw $rgw_ready s at attempt $try;" \
+  "mon ports $MON_PORT2/$MON_PORT)"
 echo "$PROG: daemons: $(tr '\n' ' ' <"$DIR/pids")"
 echo "$PROG: credentials: . $DIR/s3.env; stop: $HERE/rgw-down.sh $DIR"
