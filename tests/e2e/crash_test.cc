@@ -6,12 +6,7 @@
 // no temporary files, an intact database and a plan with no changes.
 //
 // Replay: the seed, the delay of every kill and what was open in the journal are printed.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -21,9 +16,9 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "tests/support/crash_harness.h"
 #include "tests/support/lake_workspace.h"
 
 namespace lakeinfra::test_support {
@@ -39,140 +34,20 @@ constexpr int kMaxRounds = 90;
 constexpr int kStableZones = 14;  // z00..z13: stable, receive user data
 constexpr int kChurnZones = 5;    // k..: swapped between kills, never hold data
 constexpr int kContainers = 15;   // per zone
+constexpr int kMaxPartMb = 4;     // artifact parts of 1-4 MB
 
-// Builds main.py plus COUNT parts of 1-4 MB whose content depends on seed.txt.
-const char* const kMakefile =
-    ".PHONY: artifacts\n"
-    "artifacts:\n"
-    "\tmkdir -p artifacts\n"
-    "\tcp main.py artifacts/main.py\n"
-    "\tn=$$(cat count.txt); s=$$(cat seed.txt); i=1; while [ $$i -le $$n ]; do "
-    "yes \"$$s part $$i\" | head -c $$(( (i % 4 + 1) * 1000000 )) > artifacts/part$$i.bin; "
-    "i=$$((i+1)); done\n";
+constexpr KillSchedule kSchedule{.tag = "[crash]",
+                                 .upload_wait_limit_ms = 30'000,
+                                 .poll_upload = std::chrono::microseconds(300),
+                                 .poll_uniform = std::chrono::microseconds(200)};
 
-const char* const kActivities =
-    "[\n"
-    "  {\n"
-    "    \"name\": \"Run big\",\n"
-    "    \"type\": \"DatabricksSparkPython\",\n"
-    "    \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\", \"type\": "
-    "\"LinkedServiceReference\"},\n"
-    "    \"typeProperties\": {\"pythonFile\": \"dbfs:/pipelines/big/artifacts/main.py\"}\n"
-    "  }\n"
-    "]\n";
-
-ProcessResult git(const fs::path& dir, const std::vector<std::string>& args) {
-  return run_git(dir, args);
-}
-
-std::string two(int i) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", i);
-  return buf;
-}
-
-/// A lakeinfra process started in the background, stdout and stderr into a log file, so that
-/// the test can kill it at any moment with SIGKILL (only the process, as a crash would).
-class Background {
- public:
-  Background(const fs::path& cwd, const std::vector<std::string>& args, const fs::path& log) {
-    ProcessOptions o;
-    o.argv.push_back(LAKEINFRA_BIN);
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.unset_env = {"NO_COLOR", "LAKEINFRA_LOG"};
-    std::vector<std::string> env = child_environment(o);
-    std::vector<char*> argv, envp;
-    for (auto& a : o.argv)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string cwd_s = cwd.string(), log_s = log.string();
-    ::close(::open(log_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    start_ = Clock::now();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log_s.c_str(), O_WRONLY);
-      int in = ::open("/dev/null", O_RDONLY);
-      if (fd < 0 || in < 0 || ::chdir(cwd_s.c_str()) != 0)
-        ::_exit(126);
-      ::dup2(in, 0);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::signal(SIGPIPE, SIG_DFL);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  ~Background() {
-    if (pid_ > 0 && !done_) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-
-  /// True once the process has ended (its status is then in status()).
-  bool finished() {
-    if (done_)
-      return true;
-    if (::waitpid(pid_, &status_, WNOHANG) == pid_)
-      done_ = true;
-    return done_;
-  }
-  /// SIGKILL, then reap. Returns true when the signal ended it (false: it had already exited).
-  bool kill() {
-    if (finished())
-      return false;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status_, 0);
-    done_ = true;
-    return WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL;
-  }
-  void wait() {
-    if (!done_)
-      ::waitpid(pid_, &status_, 0);
-    done_ = true;
-  }
-  int exit_code() const { return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
-  double elapsed_ms() const {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool done_ = false;
-  Clock::time_point start_;
-};
-
-/// The addresses of the journal's open intents; empty when the state cannot be read yet. The
-/// connection is read-only, so the test never recovers or checkpoints a killed run's database.
-std::vector<std::string> open_intents(const Workspace& ws) {
-  std::vector<std::string> out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(ws.state_db().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5'000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT address FROM journal WHERE finished_at IS NULL", -1, &stmt,
-                           nullptr) == SQLITE_OK) {
-      while (sqlite3_step(stmt) == SQLITE_ROW)
-        out.push_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
-
-bool any_artifact(const std::vector<std::string>& addresses) {
-  for (const auto& a : addresses)
-    if (a.rfind("artifact.", 0) == 0)
-      return true;
-  return false;
+/// `lakeinfra apply --auto-approve` in `ws`, as Workspace::run would start it.
+ProcessOptions apply_options(const Workspace& ws) {
+  ProcessOptions o;
+  o.argv = {LAKEINFRA_BIN, "apply", "--auto-approve"};
+  o.cwd = ws.dir();
+  o.unset_env = {"NO_COLOR", "LAKEINFRA_LOG"};
+  return o;
 }
 
 RunOptions long_run() {
@@ -193,10 +68,8 @@ class e2e_crash : public ::testing::Test {
   void SetUp() override {
     src_ = ws_.path("src");
     fs::create_directories(src_);
-    ASSERT_EQ(git(src_, {"init", "-q"}).exit_code, 0);
-    ws_.write("src/p/Makefile", kMakefile);
-    ws_.write("src/p/activities.json", kActivities);
-    ws_.write("src/p/main.py", "print('big')\n");
+    ASSERT_EQ(run_git(src_, {"init", "-q"}).exit_code, 0);
+    write_crash_pipeline(src_, kMaxPartMb);
     set_artifacts("seed-0", 5);
     for (int i = 0; i < kChurnZones; ++i)
       churn_.push_back(next_churn_++);
@@ -204,19 +77,8 @@ class e2e_crash : public ::testing::Test {
 
   /// A new commit of the pipeline repo (tag v1 moved to it): `count` parts built from `seed`.
   void set_artifacts(const std::string& seed, int count) {
-    ws_.write("src/p/seed.txt", seed + "\n");
-    ws_.write("src/p/count.txt", std::to_string(count) + "\n");
-    ASSERT_EQ(git(src_, {"add", "-A"}).exit_code, 0);
-    auto c = git(src_, {"commit", "-q", "--allow-empty", "-m", seed});
+    auto c = commit_crash_artifacts(src_, seed, count);
     ASSERT_EQ(c.exit_code, 0) << c;
-    ASSERT_EQ(git(src_, {"tag", "-f", "v1"}).exit_code, 0);
-  }
-
-  std::string zone_yaml(const std::string& name) const {
-    std::string y = "  - {name: " + name + ", containers: [";
-    for (int c = 0; c < kContainers; ++c)
-      y += (c ? ", c" : "c") + two(c);
-    return y + "]}\n";
   }
 
   void write_config(Workspace& ws) const {
@@ -225,9 +87,9 @@ class e2e_crash : public ::testing::Test {
         "storage: {provider: local, root: ./data}\n"
         "zones:\n";
     for (int z = 0; z < kStableZones; ++z)
-      y += zone_yaml("z" + two(z));
+      y += crash_zone_yaml("z" + two_digits(z), kContainers);
     for (int k : churn_)
-      y += zone_yaml("k" + two(k));
+      y += crash_zone_yaml("k" + two_digits(k), kContainers);
     y += "  - {name: gold, containers: [curated]}\n";
     y += "pipelines:\n  - {name: big, repo: \"file://" + src_.string() + "\", ref: v1, path: p}\n";
     ws.write("lake.yaml", y);
@@ -269,9 +131,9 @@ TEST_F(e2e_crash, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
   put_user_file("data/crash-dev-z01/zone-level.txt", "kept at the zone level\n");
   write_config(ws_);
 
-  int kills = 0, upload_kills = 0, completed = 0, reclaimed = 0, triggered = 0;
+  KillTally tally;
   int seed_no = 0;
-  for (int round = 0; round < kMaxRounds && kills < kMinKills; ++round) {
+  for (int round = 0; round < kMaxRounds && tally.kills < kMinKills; ++round) {
     // Change the lake so that the run has work: new artifacts, a churn zone swapped, or nothing
     // (the run then finishes what the killed one left).
     int what = static_cast<int>(rng() % 4);
@@ -289,8 +151,8 @@ TEST_F(e2e_crash, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
     write_config(ws_);
     // User data written between kills into containers that exist by now.
     if (rng() % 2 == 0) {
-      std::string rel = "data/crash-dev-z" + two(static_cast<int>(rng() % kStableZones)) + "/c" +
-                        two(static_cast<int>(rng() % kContainers));
+      std::string rel = "data/crash-dev-z" + two_digits(static_cast<int>(rng() % kStableZones)) +
+                        "/c" + two_digits(static_cast<int>(rng() % kContainers));
       if (ws_.is_directory(rel))
         put_user_file(rel + "/user-" + std::to_string(round) + ".dat",
                       "round " + std::to_string(round) + "\n");
@@ -299,57 +161,19 @@ TEST_F(e2e_crash, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
     double delay = std::uniform_real_distribution<double>(0, window_ms)(rng);
     double jitter = std::uniform_real_distribution<double>(0, 3)(rng);
     fs::path log = ws_.path("apply-" + std::to_string(round) + ".log");
-    Background child(ws_.dir(), {"apply", "--auto-approve"}, log);
-    bool saw_upload = false;
-    while (!child.finished()) {
-      if (upload_round) {
-        if (!saw_upload && any_artifact(open_intents(ws_))) {
-          saw_upload = true;
-          delay = child.elapsed_ms() + jitter;
-        }
-        if (saw_upload && child.elapsed_ms() >= delay)
-          break;
-        if (child.elapsed_ms() > 30'000)
-          break;
-        std::this_thread::sleep_for(std::chrono::microseconds(300));
-      } else {
-        if (child.elapsed_ms() >= delay)
-          break;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
+    auto r =
+        kill_apply(apply_options(ws_), log, ws_.state_db(), upload_round, delay, jitter, kSchedule);
+    if (!r.killed) {
+      ASSERT_EQ(r.exit_code, 0) << "round " << round
+                                << ": an apply after a kill must succeed (or be killed)\n"
+                                << r.log;
     }
-    bool killed = child.kill();
-    std::string out = read_file(log);
-    if (out.find("reclaimed the state lock") != std::string::npos)
-      ++reclaimed;
-    if (!killed) {
-      ASSERT_EQ(child.exit_code(), 0)
-          << "round " << round << ": an apply after a kill must succeed (or be killed)\n"
-          << out;
-      ++completed;
-      std::printf("[crash] round %2d: %s finished before its kill at %.1f ms\n", round,
-                  upload_round ? "upload-triggered" : "uniform", delay);
-      continue;
-    }
-    ++kills;
-    auto open = open_intents(ws_);
-    bool in_upload = any_artifact(open);
-    upload_kills += in_upload;
-    triggered += upload_round;
-    std::string list;
-    for (const auto& a : open)
-      list += " " + a;
-    std::printf("[crash] round %2d: kill %2d (%s) at %.1f ms; open intents:%s\n", round, kills,
-                upload_round ? "upload-triggered" : "uniform", delay,
-                list.empty() ? " none" : list.c_str());
+    tally.add(round, r, kSchedule);
   }
-  std::printf(
-      "[crash] %d kills (%d upload-triggered), %d during an artifact upload, %d runs "
-      "completed, %d lock reclaims\n",
-      kills, triggered, upload_kills, completed, reclaimed);
-  ASSERT_GE(kills, kMinKills);
-  EXPECT_GE(upload_kills, kMinUploadKills);
-  EXPECT_GT(reclaimed, 0);
+  tally.print(kSchedule);
+  ASSERT_GE(tally.kills, kMinKills);
+  EXPECT_GE(tally.upload_kills, kMinUploadKills);
+  EXPECT_GT(tally.reclaimed, 0);
 
   // 3. The last apply runs to completion; then nothing is left to do.
   auto last = ws_.run({"apply", "--auto-approve"}, long_run());

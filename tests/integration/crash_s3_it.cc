@@ -8,28 +8,22 @@
 // state database passes its integrity check.
 //
 // Replay: the seed, the delay of every kill and what was open in the journal are printed.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "tests/support/crash_harness.h"
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
@@ -44,134 +38,12 @@ constexpr int kMaxRounds = 60;
 constexpr int kStableZones = 8;  // z00..z07: stable, receive user objects
 constexpr int kChurnZones = 3;   // k..: swapped between kills, never hold data
 constexpr int kContainers = 16;  // per zone
+constexpr int kMaxPartMb = 3;    // artifact parts of 1-3 MB
 
-// Builds main.py plus COUNT parts of 1-3 MB whose content depends on seed.txt.
-const char* const kMakefile =
-    ".PHONY: artifacts\n"
-    "artifacts:\n"
-    "\tmkdir -p artifacts\n"
-    "\tcp main.py artifacts/main.py\n"
-    "\tn=$$(cat count.txt); s=$$(cat seed.txt); i=1; while [ $$i -le $$n ]; do "
-    "yes \"$$s part $$i\" | head -c $$(( (i % 3 + 1) * 1000000 )) > artifacts/part$$i.bin; "
-    "i=$$((i+1)); done\n";
-
-const char* const kActivities =
-    "[\n"
-    "  {\n"
-    "    \"name\": \"Run big\",\n"
-    "    \"type\": \"DatabricksSparkPython\",\n"
-    "    \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\", \"type\": "
-    "\"LinkedServiceReference\"},\n"
-    "    \"typeProperties\": {\"pythonFile\": \"dbfs:/pipelines/big/artifacts/main.py\"}\n"
-    "  }\n"
-    "]\n";
-
-std::string two(int i) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", i);
-  return buf;
-}
-
-/// Rows of `query` on the SQLite database at `db` (read-only; NULL as "NULL"); empty when the
-/// database cannot be read (not made yet).
-std::vector<std::vector<std::string>> sql(const fs::path& db, const std::string& query) {
-  std::vector<std::vector<std::string>> rows;
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    return rows;
-  }
-  sqlite3_busy_timeout(h, 5'000);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(h, query.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-        const unsigned char* text = sqlite3_column_text(stmt, i);
-        row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-      }
-      rows.push_back(std::move(row));
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(h);
-  return rows;
-}
-
-/// A lakeinfra process started in the background, stdout and stderr into a log file, so that
-/// the test can kill it at any moment with SIGKILL (only the process, as a crash would).
-class Background {
- public:
-  Background(const ProcessOptions& o, const fs::path& log) {
-    std::vector<std::string> args = o.argv, env = child_environment(o);
-    std::vector<char*> argv, envp;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string cwd_s = o.cwd.string(), log_s = log.string();
-    ::close(::open(log_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    start_ = Clock::now();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log_s.c_str(), O_WRONLY);
-      int in = ::open("/dev/null", O_RDONLY);
-      if (fd < 0 || in < 0 || ::chdir(cwd_s.c_str()) != 0)
-        ::_exit(126);
-      ::dup2(in, 0);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::signal(SIGPIPE, SIG_DFL);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  ~Background() {
-    if (pid_ > 0 && !done_) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  Background(const Background&) = delete;
-  Background& operator=(const Background&) = delete;
-
-  bool finished() {
-    if (done_)
-      return true;
-    if (::waitpid(pid_, &status_, WNOHANG) == pid_)
-      done_ = true;
-    return done_;
-  }
-  /// SIGKILL, then reap. Returns true when the signal ended it (false: it had already exited).
-  bool kill() {
-    if (finished())
-      return false;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status_, 0);
-    done_ = true;
-    return WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL;
-  }
-  int exit_code() const { return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
-  double elapsed_ms() const {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool done_ = false;
-  Clock::time_point start_;
-};
-
-bool any_artifact(const std::vector<std::string>& addresses) {
-  for (const auto& a : addresses)
-    if (a.rfind("artifact.", 0) == 0)
-      return true;
-  return false;
-}
+constexpr KillSchedule kSchedule{.tag = "[crash-s3]",
+                                 .upload_wait_limit_ms = 60'000,
+                                 .poll_upload = std::chrono::microseconds(500),
+                                 .poll_uniform = std::chrono::microseconds(500)};
 
 /// One lake on the shared RGW in its own folder, with its own pipeline repo.
 class Lake {
@@ -193,59 +65,37 @@ class Lake {
   std::string bucket(const std::string& zone) const { return name_ + "-dev-" + zone; }
 
   ProcessOptions options(const std::vector<std::string>& args) const {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
-    o.unset_env = foreign_aws_variables();
+    ProcessOptions o = lakeinfra_on_rgw(rgw_, dir_, args);
     o.unset_env.push_back("LAKEINFRA_LOG");
-    o.timeout = std::chrono::seconds(120);
     return o;
   }
   ProcessResult lakeinfra(const std::vector<std::string>& args) const {
     return run_process(options(args));
   }
 
-  ProcessResult git(const std::vector<std::string>& args) const {
-    return run_git(dir_ / "src", args);
-  }
-
   void make_repo() {
-    write_file_text(dir_ / "src/p/Makefile", kMakefile);
-    write_file_text(dir_ / "src/p/activities.json", kActivities);
-    write_file_text(dir_ / "src/p/main.py", "print('big')\n");
+    write_crash_pipeline(dir_ / "src", kMaxPartMb);
     write_file_text(dir_ / "src/.gitignore", "artifacts/\n");
-    ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
+    ASSERT_EQ(run_git(dir_ / "src", {"init", "-q"}).exit_code, 0);
     set_artifacts("seed-0", 4);
   }
 
   /// A new commit (tag v1 moved to it): `count` parts built from `seed`.
   void set_artifacts(const std::string& seed, int count) {
-    write_file_text(dir_ / "src/p/seed.txt", seed + "\n");
-    write_file_text(dir_ / "src/p/count.txt", std::to_string(count) + "\n");
-    ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
-    auto c = git({"commit", "-q", "--allow-empty", "-m", seed});
+    auto c = commit_crash_artifacts(dir_ / "src", seed, count);
     ASSERT_EQ(c.exit_code, 0) << c;
-    ASSERT_EQ(git({"tag", "-f", "v1"}).exit_code, 0);
   }
 
   /// lake.yaml with the stable zones, the churn zones `churn` and gold.
   void write_config(const std::vector<int>& churn, bool force_destroy = false) const {
     auto zone = [&](const std::string& n) {
-      std::string y =
-          "  - {name: " + n + (force_destroy ? ", force_destroy: true" : "") + ", containers: [";
-      for (int c = 0; c < kContainers; ++c)
-        y += (c ? ", c" : "c") + two(c);
-      return y + "]}\n";
+      return crash_zone_yaml(n, kContainers, force_destroy);
     };
-    std::string y = "lake: {name: " + name_ + ", instance: dev}\n" +
-                    "storage: {provider: s3, endpoint: \"" + rgw_.endpoint +
-                    "\", region: " + rgw_.region + ", addressing: path}\n" + "zones:\n";
+    std::string y = rgw_lake_yaml_head(rgw_, name_, "dev") + "zones:\n";
     for (int z = 0; z < kStableZones; ++z)
-      y += zone("z" + two(z));
+      y += zone("z" + two_digits(z));
     for (int k : churn)
-      y += zone("k" + two(k));
+      y += zone("k" + two_digits(k));
     y += zone("gold");
     y += "jobs: {linked_service: ADBLinkedServiceViaMSI}\n";
     y += "pipelines:\n  - {name: big, repo: \"file://" + (dir_ / "src").string() +
@@ -340,8 +190,9 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
   ASSERT_TRUE(put_user_object(lake.bucket("z00"), "c00/seeded.csv", "id,value\n1,seeded\n"));
   lake.write_config(churn);
 
-  int kills = 0, upload_kills = 0, completed = 0, reclaimed = 0, triggered = 0, seed_no = 0;
-  for (int round = 0; round < kMaxRounds && kills < kMinKills; ++round) {
+  KillTally tally;
+  int seed_no = 0;
+  for (int round = 0; round < kMaxRounds && tally.kills < kMinKills; ++round) {
     int what = static_cast<int>(rng() % 4);
     bool upload_round = round % 3 == 2;
     if (upload_round || what == 0 || what == 2) {
@@ -355,8 +206,8 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
     }
     lake.write_config(churn);
     if (round % 4 == 1) {  // user objects between kills, in buckets that exist by now
-      std::string bucket = lake.bucket("z" + two(static_cast<int>(rng() % kStableZones)));
-      std::string key = "c" + two(static_cast<int>(rng() % kContainers)) + "/user-" +
+      std::string bucket = lake.bucket("z" + two_digits(static_cast<int>(rng() % kStableZones)));
+      std::string key = "c" + two_digits(static_cast<int>(rng() % kContainers)) + "/user-" +
                         std::to_string(round) + ".dat";
       put_user_object(bucket, key, "round " + std::to_string(round) + "\n");
     }
@@ -364,61 +215,19 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
     double delay = std::uniform_real_distribution<double>(0, window_ms)(rng);
     double jitter = std::uniform_real_distribution<double>(0, 5)(rng);
     fs::path log = lake.dir() / ("apply-" + std::to_string(round) + ".log");
-    Background child(lake.options({"apply", "--auto-approve"}), log);
-    bool saw_upload = false;
-    while (!child.finished()) {
-      if (upload_round) {
-        if (!saw_upload && !sql(lake.db(),
-                                "SELECT 1 FROM journal WHERE finished_at IS NULL AND address LIKE "
-                                "'artifact.%'")
-                                .empty()) {
-          saw_upload = true;
-          delay = child.elapsed_ms() + jitter;
-        }
-        if ((saw_upload && child.elapsed_ms() >= delay) || child.elapsed_ms() > 60'000)
-          break;
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
-      } else {
-        if (child.elapsed_ms() >= delay)
-          break;
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
-      }
+    auto r = kill_apply(lake.options({"apply", "--auto-approve"}), log, lake.db(), upload_round,
+                        delay, jitter, kSchedule);
+    if (!r.killed) {
+      ASSERT_EQ(r.exit_code, 0) << "round " << round
+                                << ": an apply after a kill must succeed (or be killed)\n"
+                                << r.log;
     }
-    bool killed = child.kill();
-    std::string out = read_file_text(log);
-    if (out.find("reclaimed the state lock") != std::string::npos)
-      ++reclaimed;
-    if (!killed) {
-      ASSERT_EQ(child.exit_code(), 0)
-          << "round " << round << ": an apply after a kill must succeed (or be killed)\n"
-          << out;
-      ++completed;
-      std::printf("[crash-s3] round %2d: %s finished before its kill at %.1f ms\n", round,
-                  upload_round ? "upload-triggered" : "uniform", delay);
-      continue;
-    }
-    ++kills;
-    std::vector<std::string> open;
-    for (auto& row : sql(lake.db(), "SELECT address FROM journal WHERE finished_at IS NULL"))
-      open.push_back(row[0]);
-    bool in_upload = any_artifact(open);
-    upload_kills += in_upload;
-    triggered += upload_round;
-    std::string list;
-    for (const auto& a : open)
-      list += " " + a;
-    std::printf("[crash-s3] round %2d: kill %2d (%s) at %.1f ms; open intents:%s\n", round, kills,
-                upload_round ? "upload-triggered" : "uniform", delay,
-                list.empty() ? " none" : list.c_str());
-    std::fflush(stdout);
+    tally.add(round, r, kSchedule);
   }
-  std::printf(
-      "[crash-s3] %d kills (%d upload-triggered), %d during an artifact upload, %d runs "
-      "completed, %d lock reclaims\n",
-      kills, triggered, upload_kills, completed, reclaimed);
-  ASSERT_GE(kills, kMinKills);
-  EXPECT_GE(upload_kills, kMinUploadKills);
-  EXPECT_GT(reclaimed, 0);
+  tally.print(kSchedule);
+  ASSERT_GE(tally.kills, kMinKills);
+  EXPECT_GE(tally.upload_kills, kMinUploadKills);
+  EXPECT_GT(tally.reclaimed, 0);
 
   // 3. The last apply runs to completion; then nothing is left to do.
   auto last = lake.lakeinfra({"apply", "--auto-approve"});
@@ -427,16 +236,19 @@ TEST_F(CrashS3Test, RepeatedSigkillDuringApplyLeavesNoOrphansAndLosesNothing) {
   EXPECT_EQ(plan.exit_code, 0) << plan;
 
   // 4. The database is intact, no step is open, no lock is held.
-  auto integrity = sql(lake.db(), "PRAGMA integrity_check");
+  auto integrity = read_only_sql(lake.db(), "PRAGMA integrity_check");
   ASSERT_FALSE(integrity.empty());
   EXPECT_EQ(integrity[0][0], "ok");
-  EXPECT_EQ(sql(lake.db(), "SELECT count(*) FROM journal WHERE finished_at IS NULL")[0][0], "0");
-  EXPECT_EQ(sql(lake.db(), "SELECT count(*) FROM lock")[0][0], "0");
+  EXPECT_EQ(
+      read_only_sql(lake.db(), "SELECT count(*) FROM journal WHERE finished_at IS NULL")[0][0],
+      "0");
+  EXPECT_EQ(read_only_sql(lake.db(), "SELECT count(*) FROM lock")[0][0], "0");
 
   // 5. What awscli sees is exactly the state (plus the user objects).
   std::set<std::string> state_buckets, state_objects;  // "bucket/key"
   std::map<std::string, std::string> artifact_sha;     // "bucket/key" -> sha256
-  auto rows = sql(lake.db(), "SELECT address, type, provider_id, attributes FROM resources");
+  auto rows =
+      read_only_sql(lake.db(), "SELECT address, type, provider_id, attributes FROM resources");
   for (const auto& row : rows) {
     const std::string &type = row[1], &id = row[2];
     if (type == "zone") {

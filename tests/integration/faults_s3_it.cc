@@ -18,6 +18,7 @@
 #include "tests/support/fault_proxy.h"
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
@@ -89,16 +90,12 @@ std::string create_key(const ProxyLogEntry& e) {
   return "PutObject " + e.path;
 }
 
-class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
+class FaultsS3Test : public RgwLakeTest, public ::testing::WithParamInterface<uint32_t> {
  protected:
+  FaultsS3Test() : RgwLakeTest("ft", "faults-s3") {}
+
   void SetUp() override {
-    auto env = load_rgw_env();
-    ASSERT_TRUE(env.has_value()) << env.error();
-    rgw_ = *env;
-    lake_ = unique_lake_name("ft");
-    dir_ = fs::temp_directory_path() / ("lakeinfra-faults-s3-" + lake_);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "src");
+    ASSERT_NO_FATAL_FAILURE(RgwLakeTest::SetUp());
     FaultProxyOptions options;
     options.upstream_port = rgw_.port;
     options.seed = GetParam();
@@ -118,23 +115,15 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
       lakeinfra({"destroy", "--auto-approve"});
     }
     proxy_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    RgwLakeTest::TearDown();
   }
 
   std::string bucket(const std::string& zone) const { return lake_ + "-dev-" + zone; }
   std::string role_name(const std::string& role) const { return lake_ + "-dev-" + role; }
   fs::path repo() const { return dir_ / "src"; }
 
-  ProcessResult git(const std::vector<std::string>& args) { return run_git(repo(), args); }
-
   void make_repo() {
-    write_file_text(repo() / "hello/Makefile",
-                    ".PHONY: artifacts\n"
-                    "artifacts:\n"
-                    "\tmkdir -p artifacts\n"
-                    "\tcp main.py artifacts/main.py\n"
-                    "\tcp util.py artifacts/util.py\n");
+    write_file_text(repo() / "hello/Makefile", kMainAndUtilMakefile);
     write_file_text(repo() / "hello/activities.json",
                     "[{\"name\": \"Run hello\", \"type\": \"DatabricksSparkPython\",\n"
                     "  \"linkedServiceName\": {\"referenceName\": \"ADBLinkedServiceViaMSI\",\n"
@@ -146,11 +135,9 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
     write_file_text(repo() / "hello/util.py",
                     "def greeting():\n    return 'hello through faults'\n");
     write_file_text(repo() / ".gitignore", "artifacts/\n");
-    ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
-    ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
-    auto commit = git({"commit", "-q", "-m", "hello v1"});
+    ASSERT_EQ(run_git(repo(), {"init", "-q"}).exit_code, 0);
+    auto commit = commit_all_and_tag(repo(), "hello v1", "v1");
     ASSERT_EQ(commit.exit_code, 0) << commit;
-    ASSERT_EQ(git({"tag", "v1"}).exit_code, 0);
   }
 
   /// Three buckets with four prefixes, one role with grants, one pipeline with two artifacts;
@@ -158,10 +145,7 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
   void write_config(const std::string& endpoint = {}) {
     const std::string principal = "\"arn:aws:iam:::user/" + rgw_.user + "\"";
     std::ofstream out(dir_ / "lake.yaml");
-    out << "lake: {name: " << lake_ << ", instance: dev}\n"
-        << "storage: {provider: s3, endpoint: \""
-        << (endpoint.empty() ? proxy_->endpoint() : endpoint) << "\", region: " << rgw_.region
-        << ", addressing: path}\n"
+    out << rgw_lake_yaml_head(rgw_, lake_, "dev", endpoint.empty() ? proxy_->endpoint() : endpoint)
         << "zones:\n"
         << "  - {name: bronze, tier: sensitive, containers: [raw, landing]}\n"
         << "  - {name: silver, tier: internal, containers: [clean]}\n"
@@ -181,21 +165,15 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
   }
 
   ProcessResult lakeinfra(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
+    ProcessOptions o = lakeinfra_options(args);
     o.env["LAKEINFRA_LOG"] = "debug";
     o.env["LAKEINFRA_HTTP_TIMEOUT_MS"] = std::to_string(kTimeoutMs);
-    o.unset_env = foreign_aws_variables();
     o.unset_env.push_back("LAKEINFRA_LOG_FILE");
     o.timeout = std::chrono::seconds(100);
     return run_process(o);
   }
 
-  /// awscli straight to RGW (not through the proxy).
-  ProcessResult aws(const std::vector<std::string>& args) { return run_aws(rgw_, args); }
+  // aws() (RgwLakeTest) goes straight to RGW, not through the proxy.
 
   /// Runs one command through the proxy, expects `exit_code`, and checks that every fault the
   /// proxy injected that lakeinfra had to see shows as one "s3 retry:" debug line, and that there
@@ -215,9 +193,6 @@ class FaultsS3Test : public ::testing::TestWithParam<uint32_t> {
     return log;
   }
 
-  RgwEnv rgw_;
-  std::string lake_;
-  fs::path dir_;
   std::unique_ptr<FaultProxy> proxy_;
   bool destroyed_ = false;
 };

@@ -12,6 +12,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
@@ -20,34 +21,26 @@ namespace fs = std::filesystem;
 
 using ::testing::HasSubstr;
 
-class GovernanceS3Test : public ::testing::Test {
+class GovernanceS3Test : public RgwLakeTest {
  protected:
+  GovernanceS3Test() : RgwLakeTest("gv", "governance-s3") {}
+
   void SetUp() override {
-    auto env = load_rgw_env();
-    ASSERT_TRUE(env.has_value()) << env.error();
-    rgw_ = *env;
-    lake_ = unique_lake_name("gv");
-    dir_ = fs::temp_directory_path() / ("lakeinfra-governance-s3-" + lake_);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    ASSERT_NO_FATAL_FAILURE(RgwLakeTest::SetUp());
     write_config("{zone: gold, container: curated, access: read}", /*with_analyst=*/true);
     std::ofstream(dir_ / "report.csv") << "ward,admissions\nA,12\n";
   }
   void TearDown() override {
     if (!destroyed_)
       lakeinfra({"destroy", "--auto-approve"});
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    RgwLakeTest::TearDown();
   }
 
   /// The example lake; the test user may assume both roles.
   void write_config(const std::string& analyst_grant, bool with_analyst) {
     const std::string principal = "\"arn:aws:iam:::user/" + rgw_.user + "\"";
     std::ofstream out(dir_ / "lake.yaml");
-    out << "lake: {name: " << lake_ << ", instance: dev01}\n"
-        << "storage: {provider: s3, endpoint: \"" << rgw_.endpoint << "\", region: " << rgw_.region
-        << ", addressing: path}\n"
-        << "tiers: [internal, restricted, sensitive]\n"
+    out << rgw_lake_yaml_head(rgw_, lake_, "dev01") << "tiers: [internal, restricted, sensitive]\n"
         << "instances:\n"
         << "  dev01: {max_tier: sensitive}\n"
         << "zones:\n"
@@ -78,14 +71,7 @@ class GovernanceS3Test : public ::testing::Test {
   }
 
   ProcessResult lakeinfra(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
-    o.unset_env = foreign_aws_variables();
-    o.timeout = std::chrono::seconds(120);
-    return run_process(o);
+    return run_process(lakeinfra_options(args));
   }
 
   void apply_ok() {
@@ -93,8 +79,7 @@ class GovernanceS3Test : public ::testing::Test {
     ASSERT_EQ(apply.exit_code, 0) << apply;
   }
 
-  /// awscli as the lake's owner (the test user).
-  ProcessResult aws(const std::vector<std::string>& args) { return run_aws(rgw_, args); }
+  // aws() (RgwLakeTest): awscli as the lake's owner (the test user).
 
   /// The temporary credentials of `role`, from STS AssumeRole on RGW.
   RgwEnv assume(const std::string& role) {
@@ -139,9 +124,6 @@ class GovernanceS3Test : public ::testing::Test {
     return doc.is_string() ? nlohmann::json::parse(doc.get<std::string>()) : doc;
   }
 
-  RgwEnv rgw_;
-  std::string lake_;
-  fs::path dir_;
   bool destroyed_ = false;
 };
 

@@ -12,6 +12,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
@@ -21,16 +22,12 @@ namespace fs = std::filesystem;
 constexpr const char* kMarker = "HELLO-FROM-RGW-PIPELINE";
 constexpr const char* kArtifactPrefix = "pipelines/pipelines/hello-world/artifacts/";
 
-class PipelineS3Test : public ::testing::Test {
+class PipelineS3Test : public RgwLakeTest {
  protected:
+  PipelineS3Test() : RgwLakeTest("pl", "pipeline-s3") {}
+
   void SetUp() override {
-    auto env = load_rgw_env();
-    ASSERT_TRUE(env.has_value()) << env.error();
-    rgw_ = *env;
-    lake_ = unique_lake_name("pl");
-    dir_ = fs::temp_directory_path() / ("lakeinfra-pipeline-s3-" + lake_);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "src");
+    ASSERT_NO_FATAL_FAILURE(RgwLakeTest::SetUp());
     make_repo();
     write_config();
   }
@@ -39,25 +36,17 @@ class PipelineS3Test : public ::testing::Test {
     // the fallback when an assertion stopped one early.
     if (!destroyed_)
       lakeinfra({"destroy", "--auto-approve"});
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    RgwLakeTest::TearDown();
   }
 
   std::string bucket(const std::string& zone) const { return lake_ + "-dev-" + zone; }
   std::string key(const std::string& file) const { return kArtifactPrefix + file; }
   fs::path repo() const { return dir_ / "src"; }
 
-  ProcessResult git(const std::vector<std::string>& args) { return run_git(repo(), args); }
-
   /// A pipeline repo following the contract: hello/Makefile (artifacts: main.py, util.py),
   /// hello/activities.json, tagged v1.
   void make_repo() {
-    write_file_text(repo() / "hello/Makefile",
-                    ".PHONY: artifacts\n"
-                    "artifacts:\n"
-                    "\tmkdir -p artifacts\n"
-                    "\tcp main.py artifacts/main.py\n"
-                    "\tcp util.py artifacts/util.py\n");
+    write_file_text(repo() / "hello/Makefile", kMainAndUtilMakefile);
     write_file_text(repo() / "hello/activities.json",
                     "[\n"
                     "  // the entrypoint\n"
@@ -79,28 +68,22 @@ class PipelineS3Test : public ::testing::Test {
     write_file_text(repo() / "hello/util.py",
                     std::string("def greeting():\n    return '") + kMarker + "'\n");
     write_file_text(repo() / ".gitignore", "artifacts/\n");
-    ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
-    ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
-    auto commit = git({"commit", "-q", "-m", "hello v1"});
+    ASSERT_EQ(run_git(repo(), {"init", "-q"}).exit_code, 0);
+    auto commit = commit_all_and_tag(repo(), "hello v1", "v1");
     ASSERT_EQ(commit.exit_code, 0) << commit;
-    ASSERT_EQ(git({"tag", "v1"}).exit_code, 0);
   }
 
   /// A new commit that changes util.py only; the tag v1 moves to it.
   void change_util_and_move_tag() {
     write_file_text(repo() / "hello/util.py",
                     std::string("def greeting():\n    return '") + kMarker + " v2'\n");
-    ASSERT_EQ(git({"commit", "-q", "-am", "util v2"}).exit_code, 0);
-    auto tag = git({"tag", "-f", "v1"});
-    ASSERT_EQ(tag.exit_code, 0) << tag;
+    auto commit = commit_all_and_tag(repo(), "util v2", "v1");
+    ASSERT_EQ(commit.exit_code, 0) << commit;
   }
 
   void write_config() {
     std::ofstream out(dir_ / "lake.yaml");
-    out << "lake: {name: " << lake_ << ", instance: dev}\n"
-        << "storage: {provider: s3, endpoint: \"" << rgw_.endpoint << "\", region: " << rgw_.region
-        << ", addressing: path}\n"
-        << "zones:\n"
+    out << rgw_lake_yaml_head(rgw_, lake_, "dev") << "zones:\n"
         << "  - {name: bronze, tier: sensitive, containers: [raw]}\n"
         << "  - {name: gold, tier: internal, versioning: true, containers: [curated]}\n"
         << "jobs: {linked_service: ADBLinkedServiceViaMSI}\n"
@@ -112,17 +95,8 @@ class PipelineS3Test : public ::testing::Test {
   }
 
   ProcessResult lakeinfra(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
-    o.unset_env = foreign_aws_variables();
-    o.timeout = std::chrono::seconds(120);
-    return run_process(o);
+    return run_process(lakeinfra_options(args));
   }
-
-  ProcessResult aws(const std::vector<std::string>& args) { return run_aws(rgw_, args); }
 
   /// The object's body, through awscli (`aws s3 cp s3://... -`).
   std::string object_text(const std::string& file) {
@@ -153,9 +127,6 @@ class PipelineS3Test : public ::testing::Test {
     EXPECT_NE(aws({"s3api", "head-bucket", "--bucket", bucket("bronze")}).exit_code, 0);
   }
 
-  RgwEnv rgw_;
-  std::string lake_;
-  fs::path dir_;
   bool destroyed_ = false;
 };
 

@@ -12,31 +12,18 @@
 
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
 
 namespace fs = std::filesystem;
 
-class S3LakeTest : public ::testing::Test {
+// The lake's folder is removed by RgwLakeTest; the tests leave nothing behind in the shared
+// server: they destroy with force where they allowed it.
+class S3LakeTest : public RgwLakeTest {
  protected:
-  void SetUp() override {
-    auto env = load_rgw_env();
-    ASSERT_TRUE(env.has_value()) << env.error();
-    rgw_ = *env;
-    lake_ = unique_bucket_name("it");
-    if (lake_.size() > 30)
-      lake_ = lake_.substr(lake_.size() - 30);
-    while (!lake_.empty() && !std::isalnum(static_cast<unsigned char>(lake_.front())))
-      lake_.erase(0, 1);
-    dir_ = fs::temp_directory_path() / ("lakeinfra-s3-" + lake_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    // Leave nothing behind in the shared server: destroy with force where the test allowed it.
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  S3LakeTest() : RgwLakeTest("it", "s3") {}
 
   std::string bucket(const std::string& zone) const { return lake_ + "-dev-" + zone; }
 
@@ -54,19 +41,11 @@ class S3LakeTest : public ::testing::Test {
 
   ProcessResult lakeinfra(std::vector<std::string> args,
                           std::map<std::string, std::string> extra_env = {}) {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
+    ProcessOptions o = lakeinfra_options(args);
     for (auto& [k, v] : extra_env)
       o.env[k] = v;
-    o.unset_env = foreign_aws_variables();
-    o.timeout = std::chrono::seconds(120);
     return run_process(o);
   }
-
-  ProcessResult aws(const std::vector<std::string>& args) { return run_aws(rgw_, args); }
 
   int64_t state_serial() {
     sqlite3* db = nullptr;
@@ -82,10 +61,6 @@ class S3LakeTest : public ::testing::Test {
     sqlite3_close(db);
     return serial;
   }
-
-  RgwEnv rgw_;
-  std::string lake_;
-  fs::path dir_;
 };
 
 TEST_F(S3LakeTest, ApplyCreatesTaggedVersionedBucketsAndPrefixMarkersThenPlansNoChanges) {

@@ -15,6 +15,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/rgw_env.h"
+#include "tests/support/s3_lake_fixture.h"
 
 namespace lakeinfra::test_support {
 namespace {
@@ -28,22 +29,16 @@ int mode_of(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
 }
 
-class SecretsS3Test : public ::testing::Test {
+class SecretsS3Test : public RgwLakeTest {
  protected:
+  SecretsS3Test() : RgwLakeTest("sec", "secrets-s3") {}
+
   void SetUp() override {
-    auto env = load_rgw_env();
-    ASSERT_TRUE(env.has_value()) << env.error();
-    rgw_ = *env;
+    ASSERT_NO_FATAL_FAILURE(RgwLakeTest::SetUp());
     ASSERT_GE(rgw_.secret_key.size(), 16u) << "the secret must be distinctive to be searched for";
-    lake_ = unique_lake_name("sec");
-    dir_ = fs::temp_directory_path() / ("lakeinfra-secrets-s3-" + lake_);
-    fs::remove_all(dir_);
     make_repo();
     std::ofstream(dir_ / "lake.yaml")
-        << "lake: {name: " << lake_ << ", instance: dev}\n"
-        << "storage: {provider: s3, endpoint: \"" << rgw_.endpoint << "\", region: " << rgw_.region
-        << ", addressing: path}\n"
-        << "zones:\n"
+        << rgw_lake_yaml_head(rgw_, lake_, "dev") << "zones:\n"
         << "  - {name: bronze, tier: sensitive, containers: [raw]}\n"
         << "  - {name: gold, tier: internal, containers: [curated]}\n"
         << "roles:\n"
@@ -58,8 +53,7 @@ class SecretsS3Test : public ::testing::Test {
   void TearDown() override {
     if (!destroyed_)
       lakeinfra({"destroy", "--auto-approve"});
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    RgwLakeTest::TearDown();
   }
 
   void make_repo() {
@@ -80,26 +74,17 @@ class SecretsS3Test : public ::testing::Test {
                     "  \"typeProperties\": {\"pythonFile\": "
                     "\"dbfs:/pipelines/hello-world/artifacts/main.py\"}}]\n");
     write_file_text(src / "hello/main.py", "print('hello')\n");
-    for (std::vector<std::string> args : {std::vector<std::string>{"init", "-q"},
-                                          {"add", "-A"},
-                                          {"commit", "-q", "-m", "v1"},
-                                          {"tag", "v1"}}) {
-      auto r = run_git(src, args);
-      ASSERT_EQ(r.exit_code, 0) << r;
-    }
+    auto init = run_git(src, {"init", "-q"});
+    ASSERT_EQ(init.exit_code, 0) << init;
+    auto commit = commit_all_and_tag(src, "v1", "v1");
+    ASSERT_EQ(commit.exit_code, 0) << commit;
   }
 
   ProcessResult lakeinfra(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {LAKEINFRA_BIN, "--no-color"};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.cwd = dir_;
-    o.env = rgw_.aws_environment();
+    ProcessOptions o = lakeinfra_options(args);
     o.env["PIPELINE_REPO_TOKEN"] = kRepoToken;
     o.env["LAKEINFRA_LOG"] = "debug";
     o.env["LAKEINFRA_LOG_FILE"] = (dir_ / "lakeinfra.log").string();
-    o.unset_env = foreign_aws_variables();
-    o.timeout = std::chrono::seconds(120);
     auto r = run_process(o);
     outputs_.push_back(r.out + r.err);
     return r;
@@ -122,9 +107,6 @@ class SecretsS3Test : public ::testing::Test {
     return found;
   }
 
-  RgwEnv rgw_;
-  std::string lake_;
-  fs::path dir_;
   bool destroyed_ = false;
   std::vector<std::string> outputs_;
 };

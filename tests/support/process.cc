@@ -351,6 +351,19 @@ ProcessResult run_git(const std::filesystem::path& dir, const std::vector<std::s
   return run_process(o);
 }
 
+ProcessResult commit_all_and_tag(const std::filesystem::path& dir, const std::string& message,
+                                 const std::string& tag) {
+  ProcessResult r;
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"add", "-A"},
+                                               {"commit", "-q", "--allow-empty", "-m", message},
+                                               {"tag", "-f", tag}}) {
+    r = run_git(dir, args);
+    if (r.exit_code != 0)
+      break;
+  }
+  return r;
+}
+
 std::string read_file_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

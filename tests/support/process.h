@@ -83,6 +83,11 @@ std::vector<std::string> child_environment(const ProcessOptions& options);
 /// Runs /usr/bin/git in `dir` with a fixed identity, default branch main, no signing and no
 /// user or system configuration (HOME is `dir`), for at most 10 s.
 ProcessResult run_git(const std::filesystem::path& dir, const std::vector<std::string>& args);
+/// Commits everything in the repository `dir` (`git add -A`, then a commit with `message`, also
+/// when nothing changed) and points `tag` at that commit (moved when it exists), with run_git().
+/// Stops at the first git command that fails and returns its result; else the tag's.
+ProcessResult commit_all_and_tag(const std::filesystem::path& dir, const std::string& message,
+                                 const std::string& tag);
 
 /// The whole file, bytes as they are ("" when it cannot be read).
 std::string read_file_text(const std::filesystem::path& path);
