@@ -2,7 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -92,8 +96,74 @@ FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
   info.exists = true;
   info.is_directory = S_ISDIR(st.st_mode);
   info.is_symlink = S_ISLNK(st.st_mode);
+  info.is_regular = S_ISREG(st.st_mode);
   info.size = static_cast<uint64_t>(st.st_size);
   return info;
+}
+
+std::optional<std::string> FileSystem::read_regular_file_no_symlinks(const std::string& path) {
+  fs::path prefix;
+  FileInfo info;
+  for (const auto& part : fs::path(path)) {
+    prefix /= part;
+    if (part == prefix.root_path() || part.empty())
+      continue;  // "/" (and the empty name after a trailing slash) cannot be a symlink
+    auto found = stat(prefix);
+    if (!found || !found->exists || found->is_symlink)
+      return std::nullopt;
+    info = *found;
+  }
+  if (!info.is_regular)
+    return std::nullopt;  // reading a FIFO would hang
+  auto text = read_file(path);
+  if (!text)
+    return std::nullopt;
+  return std::move(*text);
+}
+
+std::optional<std::string> RealFileSystem::read_regular_file_no_symlinks(const std::string& path) {
+#if defined(SYS_openat2) && defined(RESOLVE_NO_SYMLINKS)
+  static std::atomic<bool> unsupported{false};
+  if (!unsupported.load(std::memory_order_relaxed)) {
+    struct open_how how {};
+    // O_NONBLOCK: a FIFO in the way must not hang the caller (fstat() rejects it next).
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
+    if (fd < 0) {
+      // No openat2 (ENOSYS), or a seccomp filter that refuses it (EPERM): walk from now on.
+      if (errno != ENOSYS && errno != EPERM)
+        return std::nullopt;
+      unsupported.store(true, std::memory_order_relaxed);
+    } else {
+      std::optional<std::string> out;
+      struct ::stat st {};
+      if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        // Ask for one byte more than the size: a shorter read is the end of a regular file, so
+        // a small file takes one read().
+        std::string text(static_cast<size_t>(st.st_size) + 1, '\0');
+        size_t have = 0;
+        while (true) {
+          ssize_t n = ::read(fd, text.data() + have, text.size() - have);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            break;
+          have += static_cast<size_t>(n);
+          if (have < text.size()) {
+            text.resize(have);
+            out = std::move(text);
+            break;
+          }
+          text.resize(text.size() * 2);  // it grew since fstat(): read on
+        }
+      }
+      ::close(fd);
+      return out;
+    }
+  }
+#endif
+  return FileSystem::read_regular_file_no_symlinks(path);
 }
 
 FsResult<void> RealFileSystem::create_symlink(const fs::path& target, const fs::path& link) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -19,6 +20,7 @@ struct FileInfo {
   bool exists = false;
   bool is_directory = false;
   bool is_symlink = false;
+  bool is_regular = false;  ///< a regular file (not a directory, symlink, FIFO, socket or device)
   uint64_t size = 0;
 };
 
@@ -47,6 +49,13 @@ class FileSystem {
                                            Durability durability = Durability::kFsync) = 0;
   /// Information about `path` without following a final symlink. Never fails for a missing path.
   virtual FsResult<FileInfo> stat(const std::filesystem::path& path) = 0;
+  /// The contents of the regular file at `path` when no component of `path` is a symlink;
+  /// nullopt when it is missing, is not a regular file, a symlink stands anywhere on the way, or
+  /// anything fails. A fast path for reading many small files (refresh reads a marker per
+  /// resource): a caller that gets nullopt looks closer with stat() and read_file(). This
+  /// default does exactly that walk (a stat() per component, then read_file()), so fakes need
+  /// not override it; RealFileSystem does it in one lookup where the kernel can.
+  virtual std::optional<std::string> read_regular_file_no_symlinks(const std::string& path);
   /// Creates one directory. Succeeds if it already exists as a directory.
   virtual FsResult<void> make_directory(const std::filesystem::path& path) = 0;
   /// Creates a directory and any missing parents.
@@ -75,6 +84,10 @@ class RealFileSystem : public FileSystem {
                                    unsigned mode = 0644,
                                    Durability durability = Durability::kFsync) override;
   FsResult<FileInfo> stat(const std::filesystem::path& path) override;
+  /// Linux: openat2() with RESOLVE_NO_SYMLINKS, fstat(), read(), close(), instead of a stat()
+  /// per component; the default walk where openat2() is missing (before Linux 5.6, or refused
+  /// by a seccomp filter).
+  std::optional<std::string> read_regular_file_no_symlinks(const std::string& path) override;
   FsResult<void> create_symlink(const std::filesystem::path& target,
                                 const std::filesystem::path& link) override;
   FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;

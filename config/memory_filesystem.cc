@@ -80,6 +80,7 @@ FsResult<FileInfo> MemoryFileSystem::stat(const fs::path& path) {
   info.exists = true;
   info.is_directory = it->second.directory;
   info.is_symlink = it->second.symlink;
+  info.is_regular = !it->second.directory && !it->second.symlink;
   info.size = it->second.directory ? 0 : it->second.content.size();
   return info;
 }

@@ -3,6 +3,7 @@
 #include "config/digest.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -579,6 +580,46 @@ TEST_F(LocalProviderTest, SymlinkComponentsAreRefused) {
   EXPECT_EQ(container_removed.error().kind, FailureKind::kInvalid);
   EXPECT_EQ(read_text(outside / "precious.csv"), "keep");
   EXPECT_FALSE(fs::exists(outside / kLocalMarkerFile));
+}
+
+// Refresh reads a marker in one lookup that refuses symlinks (openat2 RESOLVE_NO_SYMLINKS) and
+// falls back to the component-by-component walk; both must agree.
+TEST_F(LocalProviderTest, RefreshRefusesASymlinkEvenToAValidMarker) {
+  create_zone_and_container();
+  fs::path elsewhere = tmp_.path() / "elsewhere";
+  fs::rename(container_dir(), elsewhere);  // its marker is valid, and now outside the root
+  fs::create_directory_symlink(elsewhere, container_dir());
+  auto read = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind, FailureKind::kInvalid);
+  EXPECT_NE(read.error().message.find("it is a symlink"), std::string::npos);
+
+  fs::remove(container_dir());
+  fs::create_directory(container_dir());
+  // A symlinked marker...
+  fs::create_symlink(elsewhere / kLocalMarkerFile, container_dir() / kLocalMarkerFile);
+  auto unmanaged = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(unmanaged && unmanaged->has_value());
+  EXPECT_TRUE((*unmanaged)->unmanaged);  // ...is not lakeinfra's marker
+}
+
+TEST_F(LocalProviderTest, RefreshWorksWhenTheRootItselfIsBehindASymlink) {
+  create_zone_and_container();
+  fs::create_directory_symlink(root(), tmp_.path() / "lake-link");
+  auto via_link = make_local_provider(tmp_.path() / "lake-link", fs_);
+  auto read = via_link->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(read && read->has_value()) << (read ? "" : read.error().message);
+  EXPECT_FALSE((*read)->unmanaged);
+  EXPECT_EQ((*read)->attributes, Attributes({{"tier", "sensitive"}}));
+}
+
+TEST_F(LocalProviderTest, MarkerThatIsAFifoIsUnmanagedAndDoesNotHang) {
+  create_zone_and_container();
+  fs::remove(container_dir() / kLocalMarkerFile);
+  ASSERT_EQ(::mkfifo((container_dir() / kLocalMarkerFile).c_str(), 0644), 0);
+  auto read = provider_->read("container", "healthetl-dev01-bronze/raw");
+  ASSERT_TRUE(read && read->has_value()) << (read ? "" : read.error().message);
+  EXPECT_TRUE((*read)->unmanaged);
 }
 
 TEST_F(LocalProviderTest, PermissionDeniedIsAuth) {
