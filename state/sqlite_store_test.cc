@@ -324,6 +324,48 @@ TEST_F(SqliteStoreTest, CorruptRowIsReportedNotThrown) {
                         "valid JSON"));
 }
 
+// Large states are decoded on two threads; the records and the error must not depend on that.
+TEST_F(SqliteStoreTest, LargeStateLoadsEveryRowAndReportsTheFirstCorruptOne) {
+  { ASSERT_TRUE(open()->put(record("zone.bronze"))); }
+  raw_exec(db_path(),
+           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999) "
+           "INSERT INTO resources (address, type, provider, provider_id, attributes, depends_on) "
+           "SELECT printf('container.z.c%05d', i), 'container', 'local', 'z/c' || i, "
+           "'{\"n\":' || i || '}', '[\"zone.bronze\"]' FROM n");
+  {
+    auto s = open()->load();
+    ASSERT_TRUE(s) << s.error().str();
+    ASSERT_EQ(s->resources.size(), 5001u);
+    size_t i = 0;
+    for (const auto& [address, r] : s->resources) {
+      if (r.type != "container")
+        continue;
+      char name[32];
+      std::snprintf(name, sizeof name, "container.z.c%05zu", i);
+      ASSERT_EQ(address.str(), name);
+      EXPECT_EQ(r.provider_id, "z/c" + std::to_string(i));
+      EXPECT_EQ(r.attributes, (nlohmann::json{{"n", i}}));
+      ASSERT_EQ(r.depends_on.size(), 1u);
+      EXPECT_EQ(r.depends_on[0].str(), "zone.bronze");
+      ++i;
+    }
+    EXPECT_EQ(i, 5000u);
+  }
+  raw_exec(db_path(),
+           "UPDATE resources SET attributes = '{not json' WHERE address IN "
+           "('container.z.c01000', 'container.z.c04000')");
+  auto s = open()->load();
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error().items()[0].summary,
+              HasSubstr("the attributes of container.z.c01000 is not valid JSON"));
+  raw_exec(db_path(),
+           "UPDATE resources SET attributes = '{}' WHERE address = 'container.z.c01000'");
+  s = open()->load();
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error().items()[0].summary,
+              HasSubstr("the attributes of container.z.c04000 is not valid JSON"));
+}
+
 // A new schema version must come with exactly one migration step to it, in order.
 TEST(SqliteSchema, EveryVersionAfterTheFirstHasOneMigration) {
   const auto& steps = sqlite::migrations();
