@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <iostream>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "config/log.h"
@@ -62,6 +64,17 @@ struct Session {
   planner::Plan plan;
 };
 
+/// Logs at debug level how long a phase of a command took since `started`
+/// (`LAKEINFRA_LOG=debug`: where a slow plan spends its time).
+void log_phase(App& app, const char* phase, std::chrono::steady_clock::time_point started) {
+  if (!config::Log::enabled(config::LogLevel::kDebug))
+    return;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(app.clock.steady_now() - started);
+  config::Log::write(config::LogLevel::kDebug, std::string("time: ") + phase + " " +
+                                                   std::to_string(us.count() / 1000) + "." +
+                                                   std::to_string(us.count() % 1000 / 100) + "ms");
+}
+
 Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
   auto t = parse_duration(flags.lock_timeout);
   if (!t) {
@@ -71,39 +84,104 @@ Result<std::chrono::milliseconds> lock_timeout_of(const PlanFlags& flags) {
   return *t;
 }
 
-/// Opens state, locks it, wires the providers (the job registry lives in the state), settles
-/// interrupted steps and reloads; returns the snapshot.
+/// The state opened, locked and loaded: what lock_and_load() needs before the providers.
+struct LockedState {
+  std::unique_ptr<state::StateStore> store;
+  std::optional<LockGuard> lock;  ///< Released before the store closes (declared after it).
+  config::Diagnostics warnings;   ///< The lease's (a reclaimed dead lock), for the caller to show.
+  state::Snapshot snapshot;
+};
+
+Result<LockedState> open_lock_load(App& app, const std::string& command,
+                                   std::chrono::milliseconds timeout, App::StateAccess access) {
+  LockedState locked;
+  auto store = app.open_state(access);
+  if (!store)
+    return tl::unexpected(store.error());
+  locked.store = std::move(*store);
+  auto lease = locked.store->lock({command, timeout});
+  if (!lease)
+    return tl::unexpected(lease.error());
+  locked.lock.emplace(*locked.store, lease->info.id);
+  locked.warnings = std::move(lease->warnings);
+  auto loading = app.clock.steady_now();
+  auto snapshot = locked.store->load();
+  if (!snapshot)
+    return tl::unexpected(snapshot.error());
+  log_phase(app, "state load", loading);
+  locked.snapshot = std::move(*snapshot);
+  return locked;
+}
+
+/// Opens, locks and loads the state on a second thread while the caller parses lake.yaml (on a
+/// large lake each takes tens of milliseconds). Only when the state file exists, so that a
+/// first plan with a broken configuration creates nothing. The attempt does not wait for the
+/// lock: if it is busy, or anything else fails, the result is empty and lock_and_load() does it
+/// all again after the configuration, waiting and reporting errors as usual.
+class EarlyState {
+ public:
+  EarlyState(App& app, const std::string& command) {
+    auto info = app.fs.stat(app.state_path());
+    if (!info || !info->exists)
+      return;
+    try {
+      task_ = std::async(std::launch::async, [&app, command] {
+        return open_lock_load(app, command, std::chrono::milliseconds(0),
+                              App::StateAccess::kCreate);
+      });
+    } catch (const std::system_error&) {
+      // No thread to spare: lock_and_load() does it after the configuration.
+    }
+  }
+  /// Waits for the attempt; nullopt when there was none or it failed.
+  std::optional<LockedState> take() {
+    if (!task_.valid())
+      return std::nullopt;
+    auto result = task_.get();
+    if (!result)
+      return std::nullopt;
+    return std::move(*result);
+  }
+
+ private:
+  std::future<Result<LockedState>> task_;  ///< Its destructor waits for the attempt.
+};
+
+/// Opens state, locks it (or takes what EarlyState got), wires the providers (the job registry
+/// lives in the state), settles interrupted steps and reloads; returns the snapshot.
 Result<state::Snapshot> lock_and_load(App& app, Session& s, const std::string& command,
                                       std::chrono::milliseconds timeout,
                                       const config::Storage& storage,
                                       const std::filesystem::path& workspace,
-                                      App::StateAccess access = App::StateAccess::kCreate) {
-  auto store = app.open_state(access);
-  if (!store)
-    return tl::unexpected(store.error());
-  s.store = std::move(*store);
-  auto lock = take_lock(app, *s.store, command, timeout);
-  if (!lock)
-    return tl::unexpected(lock.error());
-  s.lock.emplace(std::move(*lock));
+                                      App::StateAccess access = App::StateAccess::kCreate,
+                                      std::optional<LockedState> early = std::nullopt) {
+  if (!early) {
+    auto locked = open_lock_load(app, command, timeout, access);
+    if (!locked)
+      return tl::unexpected(locked.error());
+    early.emplace(std::move(*locked));
+  }
+  if (!early->warnings.empty())
+    app.render.diagnostics(early->warnings);
+  s.store = std::move(early->store);
+  s.lock.emplace(std::move(*early->lock));
+  early->lock.reset();
   auto providers = app.make_providers(storage, workspace, *s.store);
   if (!providers)
     return tl::unexpected(providers.error());
   s.providers = std::move(*providers);
   s.provider = &s.providers->router();
-  auto snapshot = s.store->load();
-  if (!snapshot)
-    return snapshot;
+  state::Snapshot snapshot = std::move(early->snapshot);
   if (config::Log::enabled(config::LogLevel::kDebug)) {
     config::Log::write(config::LogLevel::kDebug,
-                       "state: " + app.state_path().string() + " lineage " + snapshot->lineage +
-                           " serial " + std::to_string(snapshot->serial) + ", " +
-                           std::to_string(snapshot->resources.size()) + " resources, " +
-                           std::to_string(snapshot->pending.size()) + " unfinished intents");
+                       "state: " + app.state_path().string() + " lineage " + snapshot.lineage +
+                           " serial " + std::to_string(snapshot.serial) + ", " +
+                           std::to_string(snapshot.resources.size()) + " resources, " +
+                           std::to_string(snapshot.pending.size()) + " unfinished intents");
   }
-  if (snapshot->pending.empty())
+  if (snapshot.pending.empty())
     return snapshot;
-  auto notes = planner::reconcile(*snapshot, *s.store, *s.provider);
+  auto notes = planner::reconcile(snapshot, *s.store, *s.provider);
   if (!notes)
     return tl::unexpected(notes.error());
   s.plan.notes = *notes;
@@ -115,17 +193,29 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   auto timeout = lock_timeout_of(flags);
   if (!timeout)
     return tl::unexpected(timeout.error());
+  auto started = app.clock.steady_now();
+  EarlyState early(app, command);
   auto lake = app.load_config();
-  if (!lake)
+  auto locked = early.take();
+  if (!lake) {
+    if (locked && !locked->warnings.empty())
+      app.render.diagnostics(locked->warnings);  // a dead holder's lock was reclaimed
     return tl::unexpected(lake.error());
+  }
+  log_phase(app, "config load", started);
   Session s;
-  auto snapshot = lock_and_load(app, s, command, *timeout, lake->storage, lake->workspace.root);
+  auto locking = app.clock.steady_now();
+  auto snapshot = lock_and_load(app, s, command, *timeout, lake->storage, lake->workspace.root,
+                                App::StateAccess::kCreate, std::move(locked));
   if (!snapshot)
     return tl::unexpected(snapshot.error());
+  log_phase(app, "state open, lock and load", locking);
 
   // Pipelines are fetched and built under the lock (one writer of the repo cache), before
   // anything is planned: a failed build changes nothing.
+  auto desiring = app.clock.steady_now();
   auto desired = planner::desired_resources(*lake);
+  log_phase(app, "desired resources", desiring);
   if (!(destroy || flags.destroy) && !lake->pipelines.empty()) {
     auto built = app.prepare_pipelines(*lake, flags.refresh, /*to_stderr=*/flags.json);
     if (!built)
@@ -149,9 +239,11 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     po.targets.push_back(*a);
   }
   auto notes = std::move(s.plan.notes);
+  auto planning = app.clock.steady_now();
   auto plan = planner::make_plan(std::move(desired), std::move(*snapshot), *s.provider, po);
   if (!plan)
     return tl::unexpected(plan.error());
+  log_phase(app, "plan", planning);
   s.plan = std::move(*plan);
   s.plan.notes = std::move(notes);
   s.plan.storage = App::storage_json(lake->storage);
@@ -265,11 +357,13 @@ int cmd_plan(App& app, const PlanFlags& flags) {
   if (!s)
     return app.report(s.error());
   KeepChangesUntilExit keep{s->plan};
+  auto rendering = app.clock.steady_now();
   if (flags.json) {
     std::printf("%s\n", planner::terraform_json(s->plan, LAKEINFRA_VERSION).dump(2).c_str());
   } else {
     app.render.plan(s->plan);
   }
+  log_phase(app, "render", rendering);
   if (!flags.out.empty()) {
     auto saved = planner::save_plan(s->plan, flags.out, app.fs);
     if (!saved)

@@ -217,7 +217,7 @@ class Planner {
         diagnostics_.add(std::move(d));
         continue;
       }
-      observed_[records[i]->address.str()] = *r;
+      observed_[records[i]->address.str()] = std::move(*outcomes[i].result);
     }
   }
 
@@ -249,6 +249,13 @@ class Planner {
           c.desired = std::move(d);
           c.reasons.push_back("not in state: declared in the configuration");
           plan_.changes.push_back(std::move(c));
+        } else if (unchanged(it->second, d)) {
+          // Nearly every resource of a large lake: the record is left where it is (nothing of
+          // it is kept) and only what should exist goes into the change.
+          ResourceChange c = base_change(d.address, d.type);
+          c.location_after = provider_.describe(d.type, d.provider_id);
+          c.desired = std::move(d);
+          plan_.changes.push_back(std::move(c));
         } else {
           plan_.changes.push_back(diff_existing(std::move(it->second), std::move(d)));
         }
@@ -270,6 +277,25 @@ class Planner {
       }
       plan_.changes.push_back(std::move(c));
     }
+  }
+
+  /// Whether `record` is `desired` as it is, and refresh (when it ran) saw nothing else: the
+  /// no-op that diff_existing() would find, decided without copying either.
+  bool unchanged(const config::ResourceRecord& record,
+                 const config::DesiredResource& desired) const {
+    if (record.provider_id != desired.provider_id || record.attributes != desired.attributes)
+      return false;
+    const auto* o = observed(record.address.str());
+    if (!o)
+      return true;
+    if (!o->has_value() || (*o)->unmanaged)
+      return false;
+    for (const auto& [key, value] : (*o)->attributes.items()) {
+      auto recorded = record.attributes.find(key);
+      if (recorded == record.attributes.end() || *recorded != value)
+        return false;
+    }
+    return true;
   }
 
   // A no-op keeps only what it should be (ResourceChange::prior): in a large lake nearly every

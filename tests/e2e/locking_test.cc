@@ -101,6 +101,48 @@ TEST(e2e_lock, DeadHolderOnThisHostIsReclaimedWithAWarning) {
   EXPECT_EQ(lock_rows(ws), 0) << "the reclaimed lock is released at the end of the run";
 }
 
+// State is opened and locked while lake.yaml is parsed; a configuration error still comes
+// first, and the run leaves the state as it found it.
+TEST(e2e_lock, BrokenConfigurationIsReportedAndLeavesStateAndLockAlone) {
+  Workspace ws;
+  ASSERT_NO_FATAL_FAILURE(applied(ws));
+  const std::string serial = ws.sql_value("SELECT serial FROM meta");
+  ws.write("lake.yaml", ws.read("lake.yaml") + "zones: [\n");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"plan"}, {"apply", "--auto-approve"}, {"destroy", "--auto-approve"}}) {
+    auto r = ws.run(args);
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_THAT(r.err, HasSubstr("lake.yaml:")) << r;
+    EXPECT_EQ(lock_rows(ws), 0) << args[0] << " must release the lock it took early";
+  }
+  EXPECT_EQ(ws.sql_value("SELECT serial FROM meta"), serial);
+}
+
+TEST(e2e_lock, BrokenConfigurationIsReportedBeforeABusyLock) {
+  Workspace ws;
+  ASSERT_NO_FATAL_FAILURE(applied(ws));
+  hold_lock(ws, ::getpid(), hostname());
+  ws.write("lake.yaml", ws.read("lake.yaml") + "zones: [\n");
+  auto r = ws.run({"plan"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(r.err, HasSubstr("lake.yaml:"));
+  EXPECT_THAT(r.err, Not(HasSubstr("state is locked")));
+  EXPECT_EQ(lock_rows(ws), 1) << "the live holder keeps its lock";
+}
+
+TEST(e2e_lock, DeadHoldersLockReclaimedDuringABrokenConfigurationIsStillReported) {
+  Workspace ws;
+  ASSERT_NO_FATAL_FAILURE(applied(ws));
+  pid_t dead = dead_pid();
+  hold_lock(ws, dead, hostname());
+  ws.write("lake.yaml", ws.read("lake.yaml") + "zones: [\n");
+  auto r = ws.run({"plan"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(r.err, HasSubstr("lake.yaml:"));
+  EXPECT_THAT(r.err, HasSubstr("reclaimed the state lock of process " + std::to_string(dead)));
+  EXPECT_EQ(lock_rows(ws), 0);
+}
+
 TEST(e2e_lock, HolderOnAnotherHostIsNeverReclaimed) {
   Workspace ws;
   ASSERT_NO_FATAL_FAILURE(applied(ws));
