@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ struct Plan {
   config::Attributes storage = config::Attributes::object();  ///< Storage settings (no secrets).
   std::vector<ResourceChange> changes;  ///< Every resource, no-ops included, in graph order.
   std::vector<std::string> notes;       ///< Reconciliations and warnings to show with the plan.
+  /// What planning read and no longer needs (the state records of no-ops, refresh results),
+  /// kept so that a command about to exit can skip freeing it along with `changes`.
+  std::shared_ptr<const void> leftovers;
 
   PlanCounts counts() const;
   bool has_changes() const;

@@ -587,7 +587,12 @@ Result<Plan> make_plan(const std::vector<config::DesiredResource>& desired,
 
 Result<Plan> make_plan(std::vector<config::DesiredResource>&& desired, state::Snapshot&& snapshot,
                        providers::Provider& provider, const PlanOptions& options) {
-  return Planner(std::move(desired), std::move(snapshot), provider, options).run();
+  auto planner =
+      std::make_unique<Planner>(std::move(desired), std::move(snapshot), provider, options);
+  auto plan = planner->run();
+  if (plan)
+    plan->leftovers = std::shared_ptr<const void>(std::move(planner));
+  return plan;
 }
 
 }  // namespace lakeinfra::planner
