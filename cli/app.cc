@@ -77,6 +77,7 @@ Result<std::unique_ptr<providers::Provider>> App::make_provider(const config::St
   seams.fs = &fs;
   seams.env = &env;
   seams.clock = &clock;
+  seams.cache_dir = state_path().parent_path();
   return providers::make_provider(storage, seams);
 }
 

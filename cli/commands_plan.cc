@@ -211,6 +211,18 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     return tl::unexpected(snapshot.error());
   log_phase(app, "state open, lock and load", locking);
 
+  // Refresh reads storage while the desired resources are computed (and pipelines built): it
+  // needs only the snapshot and the provider. Targeted plans refresh less, inside make_plan.
+  bool refresh_early = flags.refresh && flags.targets.empty() && !snapshot->resources.empty();
+  std::future<planner::Refreshed> early_refresh;
+  if (refresh_early) {
+    early_refresh = std::async(std::launch::async, [&app, &s, &snapshot, &flags] {
+      auto reading = app.clock.steady_now();
+      auto out = planner::refresh_all(*snapshot, *s.provider, flags.parallelism);
+      log_phase(app, "refresh (beside the desired resources)", reading);
+      return out;
+    });
+  }
   // Pipelines are fetched and built under the lock (one writer of the repo cache), before
   // anything is planned: a failed build changes nothing.
   auto desiring = app.clock.steady_now();
@@ -239,6 +251,8 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     po.targets.push_back(*a);
   }
   auto notes = std::move(s.plan.notes);
+  if (early_refresh.valid())
+    po.refreshing = &early_refresh;
   auto planning = app.clock.steady_now();
   auto plan = planner::make_plan(std::move(desired), std::move(*snapshot), *s.provider, po);
   if (!plan)

@@ -1,5 +1,6 @@
 #include "config/filesystem.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,8 @@
 #include <cerrno>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 namespace lakeinfra::config {
 namespace fs = std::filesystem;
@@ -20,6 +23,21 @@ namespace fs = std::filesystem;
 namespace {
 std::error_code errno_code() {
   return std::error_code(errno, std::generic_category());
+}
+
+FileStamp stamp_of(const struct ::stat& st) {
+  FileStamp stamp;
+  stamp.device = static_cast<uint64_t>(st.st_dev);
+  stamp.inode = static_cast<uint64_t>(st.st_ino);
+  stamp.size = static_cast<uint64_t>(st.st_size);
+  stamp.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  stamp.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  return stamp;
+}
+
+/// A name stamp_files_in_subdirectories() looks up: one plain path component.
+bool plain_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 }  // namespace
 
@@ -98,6 +116,7 @@ FsResult<FileInfo> RealFileSystem::stat(const fs::path& path) {
   info.is_symlink = S_ISLNK(st.st_mode);
   info.is_regular = S_ISREG(st.st_mode);
   info.size = static_cast<uint64_t>(st.st_size);
+  info.stamp = stamp_of(st);
   return info;
 }
 
@@ -119,6 +138,91 @@ std::optional<std::string> FileSystem::read_regular_file_no_symlinks(const std::
   if (!text)
     return std::nullopt;
   return std::move(*text);
+}
+
+std::vector<std::optional<FileStamp>> FileSystem::stamp_files_in_subdirectories(
+    const std::string& dir, const std::vector<std::string>& names, const std::string& file) {
+  std::vector<std::optional<FileStamp>> out(names.size());
+  // The components of `dir` once, then NAME and `file` for each name.
+  fs::path prefix;
+  for (const auto& part : fs::path(dir)) {
+    prefix /= part;
+    if (part == prefix.root_path() || part.empty())
+      continue;
+    auto found = stat(prefix);
+    if (!found || !found->is_directory)
+      return out;  // missing, a symlink, or not a directory: nothing below it qualifies
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!plain_name(names[i]))
+      continue;
+    auto sub = stat(prefix / names[i]);
+    if (!sub || !sub->is_directory)
+      continue;
+    auto found = stat(prefix / names[i] / file);
+    if (found && found->is_regular)
+      out[i] = found->stamp;
+  }
+  return out;
+}
+
+std::vector<std::optional<FileStamp>> RealFileSystem::stamp_files_in_subdirectories(
+    const std::string& dir, const std::vector<std::string>& names, const std::string& file) {
+#if defined(SYS_openat2) && defined(RESOLVE_NO_SYMLINKS)
+  struct open_how how {};
+  how.flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, dir.c_str(), &how, sizeof how));
+  if (fd < 0) {
+    if (errno == ENOSYS || errno == EPERM)
+      return FileSystem::stamp_files_in_subdirectories(dir, names, file);
+    return std::vector<std::optional<FileStamp>>(names.size());
+  }
+  DIR* listing = ::fdopendir(fd);
+  if (listing == nullptr) {
+    ::close(fd);
+    return std::vector<std::optional<FileStamp>>(names.size());
+  }
+  std::unordered_map<std::string_view, size_t> wanted;
+  wanted.reserve(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (plain_name(names[i]))
+      wanted.emplace(names[i], i);
+  }
+  // Which names are directories, from the listing's entry types: one pass instead of a stat()
+  // per name. DT_UNKNOWN (filesystems without types) is settled by an fstatat() below.
+  enum class Kind : uint8_t { kAbsent, kDirectory, kUnknown };
+  std::vector<Kind> kinds(names.size(), Kind::kAbsent);
+  errno = 0;
+  while (const struct dirent* entry = ::readdir(listing)) {
+    auto it = wanted.find(std::string_view(entry->d_name));
+    if (it == wanted.end())
+      continue;
+    if (entry->d_type == DT_DIR)
+      kinds[it->second] = Kind::kDirectory;
+    else if (entry->d_type == DT_UNKNOWN)
+      kinds[it->second] = Kind::kUnknown;
+  }
+  int dfd = ::dirfd(listing);
+  std::vector<std::optional<FileStamp>> out(names.size());
+  std::string relative;
+  for (size_t i = 0; i < names.size(); ++i) {
+    struct ::stat st {};
+    if (kinds[i] == Kind::kAbsent)
+      continue;
+    if (kinds[i] == Kind::kUnknown &&
+        (::fstatat(dfd, names[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))) {
+      continue;
+    }
+    relative.assign(names[i]).append("/").append(file);
+    if (::fstatat(dfd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      out[i] = stamp_of(st);
+  }
+  ::closedir(listing);
+  return out;
+#else
+  return FileSystem::stamp_files_in_subdirectories(dir, names, file);
+#endif
 }
 
 std::optional<std::string> RealFileSystem::read_regular_file_no_symlinks(const std::string& path) {

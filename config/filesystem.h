@@ -15,6 +15,19 @@ namespace lakeinfra::config {
 template <typename T>
 using FsResult = tl::expected<T, std::error_code>;
 
+/// One version of a file as stat() identifies it: device, inode, size and the times of its last
+/// change. The same stamp seen twice means the same bytes, unless the file was rewritten with
+/// the same size within one tick of the filesystem's clock; a caller that remembers contents by
+/// stamp trusts only a stamp whose ctime is safely in the past (git's "racily clean" rule).
+struct FileStamp {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;  ///< The inode's last change; no user call can set it back.
+  bool operator==(const FileStamp&) const = default;
+};
+
 /// What stat() learns about a path. `exists` is false (and the rest zero) for a missing path.
 struct FileInfo {
   bool exists = false;
@@ -22,6 +35,7 @@ struct FileInfo {
   bool is_symlink = false;
   bool is_regular = false;  ///< a regular file (not a directory, symlink, FIFO, socket or device)
   uint64_t size = 0;
+  FileStamp stamp;  ///< Of the path itself (a symlink's own, not its target's).
 };
 
 /// How far write_file_atomic() goes to make the new contents durable.
@@ -56,6 +70,16 @@ class FileSystem {
   /// default does exactly that walk (a stat() per component, then read_file()), so fakes need
   /// not override it; RealFileSystem does it in one lookup where the kernel can.
   virtual std::optional<std::string> read_regular_file_no_symlinks(const std::string& path);
+  /// For each of `names`, the stamp of the regular file `dir`/NAME/`file` when NAME is a
+  /// directory and no component of that path is a symlink (as read_regular_file_no_symlinks()
+  /// requires); nullopt when it is missing, not a regular file, reached through a symlink, or
+  /// anything fails: the caller then looks closer with stat(). A NAME holding "/" or being "."
+  /// or ".." gets nullopt. For stamping many files cheaply (refresh stamps a marker per
+  /// resource and reads only the ones that changed). This default walks each path with stat(),
+  /// so fakes need not override it; RealFileSystem opens `dir` once, learns which entries are
+  /// directories in one pass over it, and stats each file relative to it.
+  virtual std::vector<std::optional<FileStamp>> stamp_files_in_subdirectories(
+      const std::string& dir, const std::vector<std::string>& names, const std::string& file);
   /// Creates one directory. Succeeds if it already exists as a directory.
   virtual FsResult<void> make_directory(const std::filesystem::path& path) = 0;
   /// Creates a directory and any missing parents.
@@ -88,6 +112,11 @@ class RealFileSystem : public FileSystem {
   /// per component; the default walk where openat2() is missing (before Linux 5.6, or refused
   /// by a seccomp filter).
   std::optional<std::string> read_regular_file_no_symlinks(const std::string& path) override;
+  /// Linux: openat2() of `dir` with RESOLVE_NO_SYMLINKS, readdir() for the entry types, and an
+  /// fstatat() per file; the default walk where openat2() is missing.
+  std::vector<std::optional<FileStamp>> stamp_files_in_subdirectories(
+      const std::string& dir, const std::vector<std::string>& names,
+      const std::string& file) override;
   FsResult<void> create_symlink(const std::filesystem::path& target,
                                 const std::filesystem::path& link) override;
   FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;

@@ -63,7 +63,7 @@ FsResult<void> MemoryFileSystem::write_file_atomic(const fs::path& path, const s
   if (it != nodes_.end() && it->second.directory) {
     return tl::unexpected(err(std::errc::is_a_directory));
   }
-  nodes_[key] = Node{false, content, mode};
+  nodes_[key] = Node{false, content, mode, false, ++writes_};
   return {};
 }
 
@@ -82,6 +82,8 @@ FsResult<FileInfo> MemoryFileSystem::stat(const fs::path& path) {
   info.is_symlink = it->second.symlink;
   info.is_regular = !it->second.directory && !it->second.symlink;
   info.size = it->second.directory ? 0 : it->second.content.size();
+  auto write = static_cast<int64_t>(it->second.write);
+  info.stamp = FileStamp{1, it->second.write, info.size, write, write};
   return info;
 }
 
@@ -240,7 +242,8 @@ void MemoryFileSystem::add_file(const fs::path& path, const std::string& content
   std::string key = normalise(path);
   for (std::string p = parent_of(key); p != "/"; p = parent_of(p))
     nodes_[p] = Node{true, {}, 0};
-  nodes_[key] = Node{false, content, 0};  // mode 0: never written through write_file_atomic
+  nodes_[key] =
+      Node{false, content, 0, false, ++writes_};  // mode 0: never written through write_file_atomic
 }
 
 void MemoryFileSystem::fail_on(const fs::path& path, std::error_code ec) {

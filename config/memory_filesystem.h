@@ -31,7 +31,7 @@ class MemoryFileSystem : public FileSystem {
   FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;
 
   // --- test controls ---
-  /// Adds a file (and its parent directories).
+  /// Adds a file (and its parent directories). Like every write, it gets a new stamp.
   void add_file(const std::filesystem::path& path, const std::string& content);
   /// Every call on this exact path fails with `ec`.
   void fail_on(const std::filesystem::path& path, std::error_code ec);
@@ -47,11 +47,15 @@ class MemoryFileSystem : public FileSystem {
     std::string content;
     unsigned mode = 0644;
     bool symlink = false;  ///< `content` holds the target; never followed.
+    /// Which write made this file (1, 2, ...): its inode and its times in stat()'s stamp, so
+    /// every write gives a new stamp, as a rename into place does on disk.
+    uint64_t write = 0;
   };
   mutable std::mutex mutex_;
   std::map<std::string, Node> nodes_;
   std::map<std::string, std::error_code> failures_;
   std::vector<std::string> calls_;
+  uint64_t writes_ = 0;
 };
 
 }  // namespace lakeinfra::config

@@ -1,11 +1,9 @@
 #include "planner/planner.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <set>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,37 +15,6 @@ namespace {
 
 using config::Address;
 using config::Attributes;
-
-struct ReadOutcome {
-  bool done = false;
-  providers::ProviderResult<std::optional<providers::Observed>> result =
-      std::optional<providers::Observed>{};
-};
-
-/// Runs provider reads for `records` on up to `parallelism` threads.
-std::vector<ReadOutcome> read_all(providers::Provider& provider,
-                                  const std::vector<const config::ResourceRecord*>& records,
-                                  int parallelism) {
-  std::vector<ReadOutcome> out(records.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < records.size(); i = next++) {
-      out[i].result = provider.read(records[i]->type, records[i]->provider_id);
-      out[i].done = true;
-    }
-  };
-  size_t threads = std::min<size_t>(std::max(1, parallelism), records.size());
-  if (threads <= 1) {
-    worker();
-    return out;
-  }
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t)
-    pool.emplace_back(worker);
-  for (auto& t : pool)
-    t.join();
-  return out;
-}
 
 bool matches_target(const std::string& address, const std::vector<Address>& targets) {
   for (const auto& t : targets) {
@@ -192,12 +159,41 @@ class Planner {
 
   void refresh() {
     std::vector<const config::ResourceRecord*> records;
+    // What refresh_all() read already, by position in the snapshot (the same snapshot, so the
+    // same order; each address is checked all the same).
+    std::vector<size_t> ready;
+    Refreshed early_reads;
+    Refreshed* early = nullptr;
+    if (options_.refreshing != nullptr && options_.refreshing->valid()) {
+      auto waiting = std::chrono::steady_clock::now();
+      early_reads = options_.refreshing->get();
+      early = &early_reads;
+      if (config::Log::enabled(config::LogLevel::kDebug)) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - waiting)
+                      .count();
+        config::Log::write(config::LogLevel::kDebug, "refresh: waited " + std::to_string(us) +
+                                                         "us for the reads started early");
+      }
+    }
+    size_t position = 0;
     for (const auto& [address, record] : snapshot_.resources) {
-      if (options_.refresh && in_scope(address.str()))
-        records.push_back(&record);
+      size_t at = position++;
+      if (!options_.refresh || !in_scope(address.str()))
+        continue;
+      if (early && at < early->addresses.size() && early->addresses[at] == address.str()) {
+        ready.push_back(at);
+        use(record, std::move(early->results[at]));
+        continue;
+      }
+      records.push_back(&record);
     }
     auto started = std::chrono::steady_clock::now();
-    auto outcomes = read_all(provider_, records, options_.parallelism);
+    std::vector<providers::ReadRequest> requests;
+    requests.reserve(records.size());
+    for (const auto* record : records)
+      requests.push_back({&record->type, &record->provider_id});
+    auto outcomes = provider_.read_many(requests, options_.parallelism);
     if (config::Log::enabled(config::LogLevel::kDebug)) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
@@ -205,20 +201,25 @@ class Planner {
       config::Log::write(config::LogLevel::kDebug,
                          "refresh: read " + std::to_string(records.size()) + " objects in " +
                              std::to_string(ms) + "ms with " +
-                             std::to_string(options_.parallelism) + " workers");
+                             std::to_string(options_.parallelism) + " workers, " +
+                             std::to_string(ready.size()) + " read before");
     }
-    for (size_t i = 0; i < records.size(); ++i) {
-      const auto& r = outcomes[i].result;
-      if (!r) {
-        config::Diagnostic d;
-        d.summary = "cannot read " + records[i]->address.str() + ": " + r.error().message;
-        d.address = records[i]->address.str();
-        d.hint = "check that the storage is reachable and readable, or plan with --refresh=false";
-        diagnostics_.add(std::move(d));
-        continue;
-      }
-      observed_[records[i]->address.str()] = std::move(*outcomes[i].result);
+    for (size_t i = 0; i < records.size(); ++i)
+      use(*records[i], std::move(outcomes[i]));
+  }
+
+  /// Takes what refresh read of `record`: its observation, or a diagnostic.
+  void use(const config::ResourceRecord& record,
+           providers::ProviderResult<std::optional<providers::Observed>>&& read) {
+    if (!read) {
+      config::Diagnostic d;
+      d.summary = "cannot read " + record.address.str() + ": " + read.error().message;
+      d.address = record.address.str();
+      d.hint = "check that the storage is reachable and readable, or plan with --refresh=false";
+      diagnostics_.add(std::move(d));
+      return;
     }
+    observed_[record.address.str()] = std::move(*read);
   }
 
   const std::optional<providers::Observed>* observed(const std::string& address) const {
@@ -553,6 +554,20 @@ class Planner {
 };
 
 }  // namespace
+
+Refreshed refresh_all(const state::Snapshot& snapshot, providers::Provider& provider,
+                      int parallelism) {
+  Refreshed out;
+  out.addresses.reserve(snapshot.resources.size());
+  std::vector<providers::ReadRequest> requests;
+  requests.reserve(snapshot.resources.size());
+  for (const auto& [address, record] : snapshot.resources) {
+    out.addresses.push_back(address.str());
+    requests.push_back({&record.type, &record.provider_id});
+  }
+  out.results = provider.read_many(requests, parallelism);
+  return out;
+}
 
 Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {
   Graph g;

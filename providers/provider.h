@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "config/resource.h"
 
@@ -43,6 +44,13 @@ struct Observed {
   bool unmanaged = false;
 };
 
+/// One object for read_many(): its type and physical id, as read() takes them. The strings must
+/// outlive the call.
+struct ReadRequest {
+  const std::string* type = nullptr;
+  const std::string* provider_id = nullptr;
+};
+
 /// A storage or IAM backend. Implementations are thread-safe: the executor calls them from
 /// several workers at once, for different resources.
 class Provider {
@@ -60,6 +68,12 @@ class Provider {
   /// object's data (refresh calls it for every resource).
   virtual ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                        const std::string& provider_id) = 0;
+  /// read() of each request, in order, with up to `parallelism` calls at once: what refresh
+  /// calls, so that a provider can share work between objects (the local provider opens each
+  /// zone once and reads only the markers that changed since the last refresh). Each answer is
+  /// the one read() would give. This default runs read() on a pool of `parallelism` threads.
+  virtual std::vector<ProviderResult<std::optional<Observed>>> read_many(
+      const std::vector<ReadRequest>& requests, int parallelism);
   /// How many data entries (files, objects) the object holds, not counting lakeinfra's own
   /// markers nor the objects whose ids are in `excluding` (artifacts the same plan deletes
   /// first); 0 when it does not exist. May walk all its data, so the planner calls it only

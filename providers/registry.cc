@@ -26,7 +26,12 @@ Result<std::unique_ptr<Provider>> make_provider(const config::Storage& storage,
       return fail("local storage provider needs a root directory",
                   "set storage.root to the directory that holds the lake", storage.location);
     }
-    return make_local_provider(storage.root, *seams.fs);
+    LocalMarkerCache cache;
+    if (!seams.cache_dir.empty()) {
+      cache.file = seams.cache_dir / "marker-cache";
+      cache.clock = seams.clock;
+    }
+    return make_local_provider(storage.root, *seams.fs, std::move(cache));
   }
 
   if (storage.provider == "s3") {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Seams {
   config::FileSystem* fs = nullptr;
   config::Environment* env = nullptr;  ///< For S3 credentials.
   config::Clock* clock = nullptr;      ///< For request signing and retry back-off.
+  /// Where a provider may keep caches between runs (the local provider's marker cache); empty:
+  /// none. The CLI gives the directory of the state, .lakeinfra.
+  std::filesystem::path cache_dir = {};
 };
 
 /// Environment variable: the S3 provider's per-request HTTP timeout in milliseconds (default

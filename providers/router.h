@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "providers/provider.h"
 
@@ -25,6 +26,25 @@ class RoutingProvider : public Provider {
   ProviderResult<std::optional<Observed>> read(const std::string& type,
                                                const std::string& provider_id) override {
     return at(type).read(type, provider_id);
+  }
+  /// Each provider's requests go to its own read_many(), one provider after another, so the
+  /// storage provider still sees all of its objects in one batch.
+  std::vector<ProviderResult<std::optional<Observed>>> read_many(
+      const std::vector<ReadRequest>& requests, int parallelism) override {
+    std::vector<ProviderResult<std::optional<Observed>>> out(requests.size());
+    std::map<Provider*, std::vector<size_t>> batches;
+    for (size_t i = 0; i < requests.size(); ++i)
+      batches[&at(*requests[i].type)].push_back(i);
+    for (auto& [provider, indexes] : batches) {
+      std::vector<ReadRequest> batch;
+      batch.reserve(indexes.size());
+      for (size_t i : indexes)
+        batch.push_back(requests[i]);
+      auto answers = provider->read_many(batch, parallelism);
+      for (size_t k = 0; k < indexes.size(); ++k)
+        out[indexes[k]] = std::move(answers[k]);
+    }
+    return out;
   }
   ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
                                       const std::set<std::string>& excluding) override {

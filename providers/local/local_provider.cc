@@ -1,12 +1,17 @@
 #include "providers/local/local_provider.h"
 
 #include "config/digest.h"
+#include "config/log.h"
 #include "providers/artifact.h"
+#include "providers/local/marker_cache.h"
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -14,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -23,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using config::Attributes;
+using local::MarkerCache;
 
 /// Prefix of the temporary file RealFileSystem::write_file_atomic leaves beside the marker if
 /// it is interrupted before the rename. Such leftovers are lakeinfra's, never user data.
@@ -288,7 +296,8 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 
 class LocalProvider : public Provider {
  public:
-  LocalProvider(fs::path root, config::FileSystem& fs) : root_(std::move(root)), fs_(fs) {}
+  LocalProvider(fs::path root, config::FileSystem& fs, LocalMarkerCache cache)
+      : root_(std::move(root)), fs_(fs), cache_(std::move(cache)) {}
 
   std::string kind() const override { return "local"; }
 
@@ -363,6 +372,130 @@ class LocalProvider : public Provider {
       }
       return std::optional<Observed>(std::move(observed));
     });
+  }
+
+  /// read() of each request, sharing work: zones and containers are grouped by the directory
+  /// that holds them, each directory is opened once to stamp its markers, and a marker whose
+  /// stamp is in the cache is not read again. Anything the stamps cannot settle (a missing
+  /// directory, a symlink, a missing or odd marker) and every other type goes through read().
+  /// Runs on at most one thread per core: the work is system calls on local disks.
+  std::vector<ProviderResult<std::optional<Observed>>> read_many(
+      const std::vector<ReadRequest>& requests, int parallelism) override {
+    std::vector<ProviderResult<std::optional<Observed>>> out(requests.size());
+    struct Group {
+      std::string dir;
+      std::vector<std::string> names;
+      std::vector<size_t> indexes;
+    };
+    std::vector<Group> groups;
+    std::unordered_map<std::string, size_t> group_of;
+    std::vector<size_t> others;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const std::string& type = *requests[i].type;
+      if (is_governance(type) || is_artifact(type) || components_for(type) == 0) {
+        others.push_back(i);
+        continue;
+      }
+      auto parts = parse_id(type, *requests[i].provider_id);
+      if (!parts) {
+        others.push_back(i);
+        continue;
+      }
+      std::string dir = root_.native();
+      if (parts->size() == 2)
+        dir.append("/").append(parts->front());
+      auto [it, added] = group_of.try_emplace(std::move(dir), groups.size());
+      if (added)
+        groups.push_back(Group{it->first, {}, {}});
+      groups[it->second].names.push_back(std::move(parts->back()));
+      groups[it->second].indexes.push_back(i);
+    }
+
+    MarkerCache known = load_marker_cache();
+    // A marker whose last change is younger than this is read but never cached.
+    int64_t trusted_before = INT64_MIN;
+    if (cache_.clock != nullptr) {
+      trusted_before = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           (cache_.clock->now() - kLocalMarkerTrustDelay).time_since_epoch())
+                           .count();
+    }
+    // What the next cache holds of each request: views into `known` or into `texts`.
+    std::vector<std::optional<MarkerCache::Entry>> keep(requests.size());
+    std::vector<std::string> texts(requests.size());
+    std::atomic<size_t> hits{0};
+    std::atomic<size_t> stored{0};
+    std::atomic<size_t> next_group{0};
+    std::atomic<size_t> next_other{0};
+    auto worker = [&] {
+      for (size_t g = next_group++; g < groups.size(); g = next_group++) {
+        const Group& group = groups[g];
+        auto stamps = fs_.stamp_files_in_subdirectories(group.dir, group.names, kLocalMarkerFile);
+        for (size_t k = 0; k < group.indexes.size(); ++k) {
+          size_t i = group.indexes[k];
+          const std::string& id = *requests[i].provider_id;
+          out[i] = guarded("read", id, [&]() -> ProviderResult<std::optional<Observed>> {
+            if (!stamps[k])
+              return read(*requests[i].type, id);
+            std::string_view text;
+            if (const auto* cached = known.find(id); cached && cached->stamp == *stamps[k]) {
+              text = cached->text;
+              keep[i] = *cached;
+              ++hits;
+            } else {
+              std::string path = group.dir + "/" + group.names[k] + "/" + kLocalMarkerFile;
+              auto read_text = fs_.read_regular_file_no_symlinks(path);
+              if (!read_text)
+                return read(*requests[i].type, id);
+              texts[i] = std::move(*read_text);
+              text = texts[i];
+              // The bytes read may be newer than the stamp: then the next stamp differs and
+              // the marker is read again, so the pair is still safe to keep.
+              if (stamps[k]->ctime_ns < trusted_before) {
+                keep[i] = MarkerCache::Entry{*stamps[k], text};
+                ++stored;
+              }
+            }
+            Observed observed;
+            if (auto marker = marker_attributes(text, *requests[i].type)) {
+              observed.attributes = std::move(*marker);
+            } else {
+              observed.unmanaged = true;
+            }
+            return std::optional<Observed>(std::move(observed));
+          });
+        }
+      }
+      for (size_t o = next_other++; o < others.size(); o = next_other++) {
+        size_t i = others[o];
+        out[i] = read(*requests[i].type, *requests[i].provider_id);
+      }
+    };
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    size_t threads = std::min(
+        {static_cast<size_t>(std::max(1, parallelism)), cores, groups.size() + others.size()});
+    if (threads <= 1) {
+      worker();
+    } else {
+      std::vector<std::thread> pool;
+      for (size_t t = 0; t < threads; ++t)
+        pool.emplace_back(worker);
+      for (auto& t : pool)
+        t.join();
+    }
+
+    if (config::Log::enabled(config::LogLevel::kDebug)) {
+      config::Log::write(
+          config::LogLevel::kDebug,
+          "refresh: " + std::to_string(hits.load()) +
+              " markers unchanged since the last refresh, " +
+              std::to_string(groups.empty() ? 0 : requests.size() - others.size() - hits.load()) +
+              " read from disk");
+    }
+    // The cache now holds exactly the markers of this refresh: rewritten only when that
+    // differs from what was loaded.
+    if (hits.load() != known.size() || stored.load() > 0)
+      save_marker_cache(requests, keep);
+    return out;
   }
 
   ProviderResult<uint64_t> count_data(const std::string& type, const std::string& provider_id,
@@ -566,7 +699,7 @@ class LocalProvider : public Provider {
 
   /// What a marker's `text` says refresh can observe; nullopt when it is not a valid lakeinfra
   /// marker for `type`.
-  static std::optional<Attributes> marker_attributes(const std::string& text,
+  static std::optional<Attributes> marker_attributes(std::string_view text,
                                                      const std::string& type) {
     if (auto fast = read_canonical_marker(text, type))
       return std::move(*fast);
@@ -605,29 +738,45 @@ class LocalProvider : public Provider {
   /// when it is not, and the JSON must be parsed.
   static std::optional<std::optional<Attributes>> read_canonical_marker(std::string_view text,
                                                                         const std::string& type) {
-    auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
-      std::string needle = "\n  \"" + std::string(key) + "\": \"";
-      size_t start = text.find(needle);
-      if (start == std::string_view::npos)
-        return std::nullopt;
-      start += needle.size();
-      size_t end = text.find('"', start);
+    // Matches the text piece by piece against canonical_marker()'s layout, allocating nothing
+    // (refresh does this for every resource).
+    auto eat = [&](std::string_view piece) {
+      if (text.substr(0, piece.size()) != piece)
+        return false;
+      text.remove_prefix(piece.size());
+      return true;
+    };
+    // A string value up to its closing quote, when canonical_marker() would write it as is.
+    auto plain_value = [&]() -> std::optional<std::string_view> {
+      size_t end = text.find('"');
       if (end == std::string_view::npos)
         return std::nullopt;
-      return text.substr(start, end - start);
+      std::string_view value = text.substr(0, end);
+      for (unsigned char c : value) {
+        if (c < 0x20 || c > 0x7e || c == '\\')
+          return std::nullopt;
+      }
+      text.remove_prefix(end + 1);
+      return value;
     };
-    auto address = value_of("address");
-    if (!address)
+    if (!eat("{\n  \"address\": \"") || !plain_value() ||
+        !eat(",\n  \"managed_by\": \"lakeinfra\",\n  \"")) {
       return std::nullopt;
-    std::optional<std::string> tier;
-    if (auto t = value_of("tier"))
-      tier = std::string(*t);
-    auto expected = canonical_marker(*address, type, tier);
-    if (!expected || *expected != text)
+    }
+    std::optional<std::string_view> tier;
+    if (eat("tier\": \"")) {
+      tier = plain_value();
+      if (!tier || !eat(",\n  \""))
+        return std::nullopt;
+    }
+    if (!eat("type\": \""))
+      return std::nullopt;
+    auto type_value = plain_value();
+    if (!type_value || *type_value != type || !eat("\n}\n") || !text.empty())
       return std::nullopt;
     Attributes observed = Attributes::object();
     if (tier)
-      observed["tier"] = std::move(*tier);
+      observed["tier"] = std::string(*tier);
     return std::optional<Attributes>(std::move(observed));
   }
 
@@ -1010,8 +1159,40 @@ class LocalProvider : public Provider {
     return save_policy_document(doc);
   }
 
+  MarkerCache load_marker_cache() {
+    if (cache_.file.empty() || cache_.clock == nullptr)
+      return {};
+    auto text = fs_.read_file(cache_.file);
+    if (!text)
+      return {};
+    return MarkerCache::parse(std::move(*text), root_.native());
+  }
+
+  /// Writes the entries kept by this refresh. A cache that cannot be written is only a slower
+  /// next refresh: logged, never an error.
+  void save_marker_cache(const std::vector<ReadRequest>& requests,
+                         const std::vector<std::optional<MarkerCache::Entry>>& keep) {
+    if (cache_.file.empty() || cache_.clock == nullptr)
+      return;
+    std::vector<std::pair<std::string_view, MarkerCache::Entry>> entries;
+    entries.reserve(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (keep[i])
+        entries.emplace_back(*requests[i].provider_id, *keep[i]);
+    }
+    auto written =
+        fs_.write_file_atomic(cache_.file, MarkerCache::serialize(root_.native(), entries), 0600,
+                              config::Durability::kNoFsync);
+    if (!written) {
+      config::Log::write(config::LogLevel::kDebug, "refresh: cannot write the marker cache " +
+                                                       cache_.file.string() + ": " +
+                                                       written.error().message());
+    }
+  }
+
   const fs::path root_;
   config::FileSystem& fs_;
+  const LocalMarkerCache cache_;
   std::mutex policy_mutex_;  ///< Guards each read-modify-write of the access policy document.
 };
 
@@ -1034,8 +1215,8 @@ fs::path normal_root(const fs::path& root) {
 }  // namespace
 
 std::unique_ptr<Provider> make_local_provider(const std::filesystem::path& root,
-                                              config::FileSystem& fs) {
-  return std::make_unique<LocalProvider>(normal_root(root), fs);
+                                              config::FileSystem& fs, LocalMarkerCache cache) {
+  return std::make_unique<LocalProvider>(normal_root(root), fs, std::move(cache));
 }
 
 }  // namespace lakeinfra::providers

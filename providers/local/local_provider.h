@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "config/filesystem.h"
+#include "config/system.h"
 #include "providers/provider.h"
 
 namespace lakeinfra::providers {
@@ -25,9 +27,22 @@ namespace lakeinfra::providers {
 /// A document lakeinfra cannot read (not JSON, another format) fails every role and grant call
 /// with kConflict and is never overwritten: a person must fix or remove it.
 ///
-/// `fs` must outlive the provider.
+/// Refresh (read_many()) stamps each zone's and container's marker and reads only the markers
+/// whose stamp (device, inode, size, mtime, ctime) changed since the last refresh, taking the
+/// others' bytes from a cache file; a marker changed less than kLocalMarkerTrustDelay before a
+/// refresh is never cached, as it could still change within the same tick of the filesystem's
+/// clock without a new stamp (git's racy-entry rule). read() always reads the disk.
+struct LocalMarkerCache {
+  std::filesystem::path file;      ///< Where the cache lives; empty: none, every marker is read.
+  config::Clock* clock = nullptr;  ///< "Now" for the racy rule; no cache without one.
+};
+
+/// How long after its last change a marker's stamp is trusted to stand for its bytes.
+inline constexpr std::chrono::seconds kLocalMarkerTrustDelay{2};
+
+/// `fs` (and the cache's clock) must outlive the provider.
 std::unique_ptr<Provider> make_local_provider(const std::filesystem::path& root,
-                                              config::FileSystem& fs);
+                                              config::FileSystem& fs, LocalMarkerCache cache = {});
 
 /// Name of the marker file in each zone and container directory.
 inline constexpr const char* kLocalMarkerFile = ".lakeinfra.json";
