@@ -215,14 +215,8 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   // needs only the snapshot and the provider. Targeted plans refresh less, inside make_plan.
   bool refresh_early = flags.refresh && flags.targets.empty() && !snapshot->resources.empty();
   std::future<planner::Refreshed> early_refresh;
-  if (refresh_early) {
-    early_refresh = std::async(std::launch::async, [&app, &s, &snapshot, &flags] {
-      auto reading = app.clock.steady_now();
-      auto out = planner::refresh_all(*snapshot, *s.provider, flags.parallelism);
-      log_phase(app, "refresh (beside the desired resources)", reading);
-      return out;
-    });
-  }
+  if (refresh_early)
+    early_refresh = planner::start_refresh(*snapshot, *s.provider, flags.parallelism);
   // Pipelines are fetched and built under the lock (one writer of the repo cache), before
   // anything is planned: a failed build changes nothing.
   auto desiring = app.clock.steady_now();

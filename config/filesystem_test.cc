@@ -1,5 +1,6 @@
-// FileSystem::read_regular_file_no_symlinks(): RealFileSystem's one-lookup version (openat2) and
-// the default walk (a stat() per component) must give the same answers.
+// FileSystem::read_regular_file_no_symlinks() and stamp_files_in_subdirectories():
+// RealFileSystem's versions (openat2, readdir, fstatat) and the default walks (a stat() per
+// component) must give the same answers.
 #include "config/filesystem.h"
 #include "config/memory_filesystem.h"
 
@@ -10,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace lakeinfra::config {
 namespace {
@@ -117,6 +120,61 @@ INSTANTIATE_TEST_SUITE_P(RealAndWalk, ReadNoSymlinksTest,
                                                             : std::string("DefaultWalk");
                          });
 
+TEST_P(ReadNoSymlinksTest, StampsTheRegularFilesOfSubdirectoriesOnly) {
+  fs::path zone = root_ / "zone";
+  write(zone / "plain-file", "x");
+  fs::create_directory_symlink(zone / "con", zone / "linked");
+  fs::create_directories(zone / "marker-link");
+  fs::create_symlink(zone / "con" / "marker", zone / "marker-link" / "marker");
+  fs::create_directories(zone / "marker-dir" / "marker");
+  fs::create_directories(zone / "marker-fifo");
+  ASSERT_EQ(::mkfifo((zone / "marker-fifo" / "marker").c_str(), 0644), 0);
+  fs::create_directories(zone / "no-marker");
+  std::vector<std::string> names = {"con",         "gone",       "plain-file",  "linked",
+                                    "marker-link", "marker-dir", "marker-fifo", "no-marker",
+                                    "con/..",      "..",         ".",           ""};
+  auto stamps = fs_->stamp_files_in_subdirectories(zone.string(), names, "marker");
+  ASSERT_EQ(stamps.size(), names.size());
+  struct ::stat st {};
+  ASSERT_EQ(::stat((zone / "con" / "marker").c_str(), &st), 0);
+  ASSERT_TRUE(stamps[0].has_value());
+  EXPECT_EQ(stamps[0]->inode, static_cast<uint64_t>(st.st_ino));
+  EXPECT_EQ(stamps[0]->device, static_cast<uint64_t>(st.st_dev));
+  EXPECT_EQ(stamps[0]->size, 9u);
+  EXPECT_EQ(stamps[0]->mtime_ns, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+  EXPECT_EQ(stamps[0]->ctime_ns, st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec);
+  EXPECT_EQ(*stamps[0], fs_->stat(zone / "con" / "marker")->stamp);
+  for (size_t i = 1; i < names.size(); ++i)
+    EXPECT_EQ(stamps[i], std::nullopt) << "\"" << names[i] << "\"";
+}
+
+TEST_P(ReadNoSymlinksTest, NoStampsBelowAMissingOrSymlinkedDirectory) {
+  fs::create_directory_symlink(root_ / "zone", root_ / "zone-link");
+  std::vector<std::string> names = {"con"};
+  EXPECT_EQ(fs_->stamp_files_in_subdirectories((root_ / "zone-link").string(), names, "marker"),
+            std::vector<std::optional<FileStamp>>{std::nullopt});
+  EXPECT_EQ(fs_->stamp_files_in_subdirectories((root_ / "nope").string(), names, "marker"),
+            std::vector<std::optional<FileStamp>>{std::nullopt});
+  EXPECT_EQ(fs_->stamp_files_in_subdirectories((root_ / "zone").string(), {}, "marker").size(), 0u);
+}
+
+TEST_P(ReadNoSymlinksTest, AStampChangesWithTheFile) {
+  fs::path zone = root_ / "zone";
+  auto stamp = [&] { return fs_->stamp_files_in_subdirectories(zone.string(), {"con"}, "marker"); };
+  auto before = stamp();
+  ASSERT_TRUE(before[0].has_value());
+  EXPECT_EQ(stamp(), before);
+  write(zone / "con" / "marker", "{\"a\": 22}\n");  // in place: the same inode, another size
+  auto rewritten = stamp();
+  ASSERT_TRUE(rewritten[0].has_value());
+  EXPECT_NE(rewritten, before);
+  EXPECT_EQ(rewritten[0]->inode, before[0]->inode);
+  ASSERT_TRUE(fs_->write_file_atomic(zone / "con" / "marker", "{\"a\": 22}\n").has_value());
+  auto renamed = stamp();  // replaced by a rename: another inode
+  ASSERT_TRUE(renamed[0].has_value());
+  EXPECT_NE(renamed[0]->inode, rewritten[0]->inode);
+}
+
 TEST(ReadNoSymlinksMemory, TheDefaultWalkServesFakes) {
   MemoryFileSystem mem;
   mem.add_file("/lake/zone/con/marker", "m");
@@ -125,6 +183,14 @@ TEST(ReadNoSymlinksMemory, TheDefaultWalkServesFakes) {
   EXPECT_EQ(mem.read_regular_file_no_symlinks("/lake/link/con/marker"), std::nullopt);
   EXPECT_EQ(mem.read_regular_file_no_symlinks("/lake/zone/con"), std::nullopt);
   EXPECT_EQ(mem.read_regular_file_no_symlinks("/lake/zone/con/none"), std::nullopt);
+  auto stamps = mem.stamp_files_in_subdirectories("/lake/zone", {"con", "none"}, "marker");
+  ASSERT_TRUE(stamps[0].has_value());
+  EXPECT_EQ(stamps[1], std::nullopt);
+  EXPECT_EQ(mem.stamp_files_in_subdirectories("/lake/link", {"con"}, "marker")[0], std::nullopt);
+  ASSERT_TRUE(mem.write_file_atomic("/lake/zone/con/marker", "m").has_value());  // same bytes
+  auto again = mem.stamp_files_in_subdirectories("/lake/zone", {"con"}, "marker");
+  ASSERT_TRUE(again[0].has_value());
+  EXPECT_NE(*again[0], *stamps[0]);  // every write is a new version
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -159,7 +160,7 @@ class Planner {
 
   void refresh() {
     std::vector<const config::ResourceRecord*> records;
-    // What refresh_all() read already, by position in the snapshot (the same snapshot, so the
+    // What start_refresh() read already, by position in the snapshot (the same snapshot, so the
     // same order; each address is checked all the same).
     std::vector<size_t> ready;
     Refreshed early_reads;
@@ -555,18 +556,38 @@ class Planner {
 
 }  // namespace
 
-Refreshed refresh_all(const state::Snapshot& snapshot, providers::Provider& provider,
-                      int parallelism) {
+std::future<Refreshed> start_refresh(const state::Snapshot& snapshot, providers::Provider& provider,
+                                     int parallelism) {
   Refreshed out;
+  std::vector<std::string> types;
+  std::vector<std::string> ids;
   out.addresses.reserve(snapshot.resources.size());
-  std::vector<providers::ReadRequest> requests;
-  requests.reserve(snapshot.resources.size());
+  types.reserve(snapshot.resources.size());
+  ids.reserve(snapshot.resources.size());
   for (const auto& [address, record] : snapshot.resources) {
     out.addresses.push_back(address.str());
-    requests.push_back({&record.type, &record.provider_id});
+    types.push_back(record.type);
+    ids.push_back(record.provider_id);
   }
-  out.results = provider.read_many(requests, parallelism);
-  return out;
+  return std::async(std::launch::async, [out = std::move(out), types = std::move(types),
+                                         ids = std::move(ids), &provider, parallelism]() mutable {
+    std::vector<providers::ReadRequest> requests;
+    requests.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i)
+      requests.push_back({&types[i], &ids[i]});
+    auto started = std::chrono::steady_clock::now();
+    out.results = provider.read_many(requests, parallelism);
+    if (config::Log::enabled(config::LogLevel::kDebug)) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      config::Log::write(config::LogLevel::kDebug,
+                         "refresh: read " + std::to_string(requests.size()) +
+                             " objects ahead of the plan in " + std::to_string(us / 1000) + "." +
+                             std::to_string(us % 1000 / 100) + "ms");
+    }
+    return std::move(out);
+  });
 }
 
 Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {

@@ -14,7 +14,7 @@
 
 namespace lakeinfra::planner {
 
-/// What refresh_all() read of each object of a snapshot, in the snapshot's order.
+/// What start_refresh() read of each object of a snapshot, in the snapshot's order.
 struct Refreshed {
   std::vector<std::string> addresses;
   std::vector<providers::ProviderResult<std::optional<providers::Observed>>> results;
@@ -32,17 +32,19 @@ struct PlanOptions {
   std::vector<config::Address> targets;
   /// Concurrent provider reads during refresh.
   int parallelism = 10;
-  /// refresh_all() of this snapshot, started by the caller before make_plan (it reads storage
-  /// while the desired resources and the graph are computed). make_plan waits for it when it
-  /// comes to refresh, moves each object's observation out of it, and reads only the objects
+  /// start_refresh() of this snapshot, started by the caller before make_plan (it reads
+  /// storage while the desired resources and the graph are computed). make_plan waits for it when
+  /// it comes to refresh, moves each object's observation out of it, and reads only the objects
   /// missing from it. Must outlive make_plan.
   std::future<Refreshed>* refreshing = nullptr;
 };
 
-/// Reads every object recorded in `snapshot` through `provider`, as make_plan's refresh does,
-/// so that a caller can start it early and hand the result over in PlanOptions::refreshed.
-Refreshed refresh_all(const state::Snapshot& snapshot, providers::Provider& provider,
-                      int parallelism);
+/// Starts reading every object recorded in `snapshot` through `provider` on another thread, as
+/// make_plan's refresh does, for the caller to hand over in PlanOptions::refreshing. Copies
+/// what it needs first: `snapshot` may be moved or destroyed as soon as this returns; the
+/// provider must outlive the future.
+std::future<Refreshed> start_refresh(const state::Snapshot& snapshot, providers::Provider& provider,
+                                     int parallelism);
 
 /// Computes what apply must do to make the world match `desired`, given recorded `snapshot`
 /// and what `provider` reads. Writes nothing anywhere. Fails with every error found: a

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "planner/test_support.h"
 #include "providers/fake_provider.h"
 
@@ -93,6 +95,54 @@ TEST_F(PlannerTest, AttributeChangedByHandIsDriftRepairedInPlace) {
   ASSERT_EQ(c.attribute_changes.size(), 1u);
   EXPECT_EQ(c.attribute_changes[0].before, "sensitive");
   EXPECT_EQ(c.attribute_changes[0].after, "internal");
+}
+
+TEST_F(PlannerTest, RefreshStartedEarlyIsUsedAndNotRepeated) {
+  materialise(lake());
+  auto snapshot = snapshot_of(lake());
+  provider_.objects()["lake-dev-gold"].attributes["tier"] = "sensitive";  // drift, read early
+  auto early = start_refresh(snapshot, provider_, /*parallelism=*/2);
+  early.wait();
+  // Anything read after the early refresh would now see the zone deleted: the plan must show
+  // what the early refresh saw, without reading again.
+  provider_.objects().erase("lake-dev-gold");
+  PlanOptions options;
+  options.refreshing = &early;
+  auto p = plan(lake(), snapshot, options);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  const auto& c = change(*p, "zone.gold");
+  EXPECT_EQ(c.action, Action::kUpdate);
+  ASSERT_EQ(c.drift.size(), 1u);
+  EXPECT_EQ(c.drift[0].after, "sensitive");
+  EXPECT_EQ(provider_.calls().size(), 5u);  // the five reads of start_refresh, no more
+  EXPECT_FALSE(early.valid());              // taken over by make_plan
+}
+
+TEST_F(PlannerTest, RefreshStartedEarlyNeedsNotTheSnapshotToStay) {
+  materialise(lake());
+  auto snapshot = std::make_unique<state::Snapshot>(snapshot_of(lake()));
+  auto early = start_refresh(*snapshot, provider_, /*parallelism=*/2);
+  auto kept = std::move(*snapshot);
+  snapshot.reset();  // gone while the reads may still run
+  PlanOptions options;
+  options.refreshing = &early;
+  auto p = plan(lake(), kept, options);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  EXPECT_FALSE(p->has_changes());
+  EXPECT_EQ(provider_.calls().size(), 5u);
+}
+
+TEST_F(PlannerTest, RefreshStartedEarlyOnAnotherSnapshotIsNotTrusted) {
+  materialise(lake());
+  // The early refresh saw only a silver zone, an address this snapshot lacks.
+  auto early = start_refresh(snapshot_of({zone("silver")}), provider_, /*parallelism=*/1);
+  PlanOptions options;
+  options.refreshing = &early;
+  auto p = plan(lake(), snapshot_of(lake()), options);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  EXPECT_FALSE(p->has_changes());
+  // One read from the early refresh, then all five of this snapshot.
+  EXPECT_EQ(provider_.calls().size(), 6u);
 }
 
 TEST_F(PlannerTest, WithoutRefreshTheWorldIsNotRead) {

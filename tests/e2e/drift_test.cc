@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/support/lake_workspace.h"
 
 namespace lakeinfra::test_support {
@@ -71,6 +74,41 @@ TEST(e2e_drift, HandEditedTierIsUpdatedInPlace) {
   EXPECT_THAT(a.out, HasSubstr("zone.bronze: Modifications complete"));
   EXPECT_THAT(a.out, HasSubstr("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."));
   EXPECT_EQ(nlohmann::json::parse(ws.read(marker))["tier"], "sensitive");
+}
+
+// Refresh remembers each marker's stamp in .lakeinfra/marker-cache and skips reading the
+// unchanged ones: a marker edited by hand afterwards must still show, whatever the edit.
+TEST(e2e_drift, HandEditsAfterARememberedRefreshStillShow) {
+  Workspace ws;
+  ASSERT_NO_FATAL_FAILURE(apply_example(ws));
+  // Markers are trusted by stamp only once their last change is 2 seconds old.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  auto debug = with_env("LAKEINFRA_LOG", "debug");
+  auto first = ws.run({"plan", "--detailed-exitcode"}, debug);
+  ASSERT_EQ(first.exit_code, 0) << first;
+  EXPECT_TRUE(ws.is_regular_file(".lakeinfra/marker-cache"));
+  auto second = ws.run({"plan", "--detailed-exitcode"}, debug);
+  ASSERT_EQ(second.exit_code, 0) << second;
+  EXPECT_THAT(second.err, HasSubstr("refresh: 7 markers unchanged since the last refresh, 0 read"));
+
+  // Edited in place (same inode), to a tier of the same length and to one of another.
+  const std::string gold = "lake/healthetl-dev01-gold/.lakeinfra.json";
+  const std::string raw = "lake/healthetl-dev01-bronze/raw/.lakeinfra.json";
+  std::string text = ws.read(gold);
+  ASSERT_NE(text.find("\"internal\""), std::string::npos) << text;
+  text.replace(text.find("\"internal\""), 10, "\"personal\"");
+  ws.write(gold, text);
+  auto j = nlohmann::json::parse(ws.read(raw));
+  j["tier"] = "restricted";
+  ws.write(raw, j.dump(2) + "\n");
+  auto r = ws.run({"plan", "--detailed-exitcode"}, debug);
+  ASSERT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.out, HasSubstr("  # zone.gold has changed\n"
+                               "      ~ tier = \"internal\" -> \"personal\"\n"));
+  EXPECT_THAT(r.out, HasSubstr("  # container.bronze.raw has changed\n"
+                               "      ~ tier = \"sensitive\" -> \"restricted\"\n"));
+  EXPECT_THAT(r.err, HasSubstr("refresh: 5 markers unchanged since the last refresh, 2 read"));
+  EXPECT_THAT(r.out, HasSubstr("Plan: 0 to add, 2 to change, 0 to destroy."));
 }
 
 TEST(e2e_drift, RefreshFalseDoesNotSeeDrift) {
