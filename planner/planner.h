@@ -47,7 +47,8 @@ std::future<Refreshed> start_refresh(const state::Snapshot& snapshot, providers:
                                      int parallelism);
 
 /// Computes what apply must do to make the world match `desired`, given recorded `snapshot`
-/// and what `provider` reads. Writes nothing anywhere. Fails with every error found: a
+/// and what `provider` reads. Writes nothing to state or storage (a provider may keep its own
+/// cache of what it read: the local provider's marker cache). Fails with every error found: a
 /// dependency cycle, a target matching nothing, a refresh read that failed, and any delete or
 /// replace of a zone or container that holds data without force_destroy in both config and
 /// state ("data is never lost").
