@@ -209,6 +209,39 @@ ProviderResult<std::vector<std::string>> parse_id(const std::string& type,
   return parts;
 }
 
+/// For a zone or container id that parse_id() accepts: the zone's component ("" for a zone)
+/// and the last component, without allocating (refresh splits 10k ids). nullopt for any other
+/// type or id, which then goes through read() and parse_id()'s message.
+std::optional<std::pair<std::string_view, std::string_view>> plain_directory_id(
+    const std::string& type, std::string_view id) {
+  size_t want = type == config::kZoneType ? 1 : type == config::kContainerType ? 2 : 0;
+  if (want == 0)
+    return std::nullopt;
+  auto plain = [](std::string_view part) {
+    if (part.empty() || part == "." || part == "..")
+      return false;
+    for (char c : part) {
+      if (!safe_char(c, /*artifact=*/false))
+        return false;
+    }
+    return true;
+  };
+  size_t slash = id.find('/');
+  std::string_view first = id.substr(0, slash);
+  if (!plain(first) ||
+      first.substr(0, std::strlen(kLocalAccessPolicyFile)) == kLocalAccessPolicyFile)
+    return std::nullopt;
+  if (want == 1)
+    return slash == std::string_view::npos ? std::optional(std::pair(std::string_view(), first))
+                                           : std::nullopt;
+  if (slash == std::string_view::npos)
+    return std::nullopt;
+  std::string_view second = id.substr(slash + 1);
+  if (second.find('/') != std::string_view::npos || !plain(second))
+    return std::nullopt;
+  return std::pair(first, second);
+}
+
 /// IAM's characters for role and policy names.
 bool iam_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -382,36 +415,35 @@ class LocalProvider : public Provider {
   std::vector<ProviderResult<std::optional<Observed>>> read_many(
       const std::vector<ReadRequest>& requests, int parallelism) override {
     std::vector<ProviderResult<std::optional<Observed>>> out(requests.size());
+    MarkerCache known = load_marker_cache();
     struct Group {
       std::string dir;
       std::vector<std::string> names;
       std::vector<size_t> indexes;
     };
     std::vector<Group> groups;
-    std::unordered_map<std::string, size_t> group_of;
+    std::unordered_map<std::string_view, size_t> group_of;  // by zone ("" for the root)
     std::vector<size_t> others;
+    std::vector<std::optional<size_t>> cached(requests.size());
+    size_t cursor = 0;
     for (size_t i = 0; i < requests.size(); ++i) {
-      const std::string& type = *requests[i].type;
-      if (is_governance(type) || is_artifact(type) || components_for(type) == 0) {
-        others.push_back(i);
-        continue;
-      }
-      auto parts = parse_id(type, *requests[i].provider_id);
+      auto parts = plain_directory_id(*requests[i].type, *requests[i].provider_id);
       if (!parts) {
-        others.push_back(i);
+        others.push_back(i);  // read() handles it, and says what is wrong with a bad id
         continue;
       }
-      std::string dir = root_.native();
-      if (parts->size() == 2)
-        dir.append("/").append(parts->front());
-      auto [it, added] = group_of.try_emplace(std::move(dir), groups.size());
-      if (added)
-        groups.push_back(Group{it->first, {}, {}});
-      groups[it->second].names.push_back(std::move(parts->back()));
+      auto [it, added] = group_of.try_emplace(parts->first, groups.size());
+      if (added) {
+        std::string dir = root_.native();
+        if (!parts->first.empty())
+          dir.append("/").append(parts->first);
+        groups.push_back(Group{std::move(dir), {}, {}});
+      }
+      groups[it->second].names.emplace_back(parts->second);
       groups[it->second].indexes.push_back(i);
+      cached[i] = known.position(*requests[i].provider_id, &cursor);
     }
 
-    MarkerCache known = load_marker_cache();
     // A marker whose last change is younger than this is read but never cached.
     int64_t trusted_before = INT64_MIN;
     if (cache_.clock != nullptr) {
@@ -437,9 +469,9 @@ class LocalProvider : public Provider {
             if (!stamps[k])
               return read(*requests[i].type, id);
             std::string_view text;
-            if (const auto* cached = known.find(id); cached && cached->stamp == *stamps[k]) {
-              text = cached->text;
-              keep[i] = *cached;
+            if (cached[i] && known.at(*cached[i]).stamp == *stamps[k]) {
+              keep[i] = known.at(*cached[i]);
+              text = keep[i]->text;
               ++hits;
             } else {
               std::string path = group.dir + "/" + group.names[k] + "/" + kLocalMarkerFile;
@@ -451,7 +483,7 @@ class LocalProvider : public Provider {
               // The bytes read may be newer than the stamp: then the next stamp differs and
               // the marker is read again, so the pair is still safe to keep.
               if (stamps[k]->ctime_ns < trusted_before) {
-                keep[i] = MarkerCache::Entry{*stamps[k], text};
+                keep[i] = MarkerCache::Entry{id, *stamps[k], text};
                 ++stored;
               }
             }
@@ -494,7 +526,7 @@ class LocalProvider : public Provider {
     // The cache now holds exactly the markers of this refresh: rewritten only when that
     // differs from what was loaded.
     if (hits.load() != known.size() || stored.load() > 0)
-      save_marker_cache(requests, keep);
+      save_marker_cache(keep);
     return out;
   }
 
@@ -1170,15 +1202,14 @@ class LocalProvider : public Provider {
 
   /// Writes the entries kept by this refresh. A cache that cannot be written is only a slower
   /// next refresh: logged, never an error.
-  void save_marker_cache(const std::vector<ReadRequest>& requests,
-                         const std::vector<std::optional<MarkerCache::Entry>>& keep) {
+  void save_marker_cache(const std::vector<std::optional<MarkerCache::Entry>>& keep) {
     if (cache_.file.empty() || cache_.clock == nullptr)
       return;
-    std::vector<std::pair<std::string_view, MarkerCache::Entry>> entries;
-    entries.reserve(requests.size());
-    for (size_t i = 0; i < requests.size(); ++i) {
-      if (keep[i])
-        entries.emplace_back(*requests[i].provider_id, *keep[i]);
+    std::vector<MarkerCache::Entry> entries;
+    entries.reserve(keep.size());
+    for (const auto& entry : keep) {
+      if (entry)
+        entries.push_back(*entry);
     }
     auto written =
         fs_.write_file_atomic(cache_.file, MarkerCache::serialize(root_.native(), entries), 0600,

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -1515,8 +1516,8 @@ TEST_F(ReadManyTest, ADamagedOrForeignCacheIsOnlyASlowerRefresh) {
   config::RealFileSystem real;
   build_lake(*provider(real));
   for (const std::string& junk :
-       {std::string("garbage"), std::string("lakeinfra-marker-cache/1 /elsewhere\n"),
-        "lakeinfra-marker-cache/1 " + root().string() + "\nlake-bronze 1 2 3\n"}) {
+       {std::string("garbage"), std::string("lakeinfra-marker-cache/2 /elsewhere\n"),
+        "lakeinfra-marker-cache/2 " + root().string() + "\n\x0b\0\0\0\0\0\0\0lake-bronze"}) {
     write_text(cache_file(), junk);
     expect_same_as_read(*provider(real), 2);
     // ...and it is replaced by a good one.
@@ -1537,41 +1538,50 @@ TEST_F(ReadManyTest, ACacheThatCannotBeWrittenIsNoError) {
 TEST(MarkerCacheTest, RoundTripsEveryByte) {
   std::string a = "{\n  \"address\": \"zone.bronze\"\n}\n";
   std::string b = std::string("odd \0 bytes\n and lines\n", 23);
-  std::vector<std::pair<std::string_view, MarkerCache::Entry>> entries = {
-      {"lake-bronze", {{1, 2, a.size(), -5, 1700000000123456789}, a}},
-      {"lake-bronze/raw", {{UINT64_MAX, 7, b.size(), 3, 4}, b}},
-      {"lake-gold/empty", {{9, 9, 0, 0, 0}, ""}}};
+  std::vector<MarkerCache::Entry> entries = {
+      {"lake-bronze", {1, 2, a.size(), -5, 1700000000123456789}, a},
+      {"lake-bronze/raw", {UINT64_MAX, 7, b.size(), 3, 4}, b},
+      {"lake-gold/empty", {9, 9, 0, 0, 0}, ""}};
   std::string file = MarkerCache::serialize("/srv/lake", entries);
   auto cache = MarkerCache::parse(file, "/srv/lake");
   ASSERT_EQ(cache.size(), 3u);
-  for (const auto& [id, entry] : entries) {
-    const auto* found = cache.find(id);
-    ASSERT_NE(found, nullptr) << id;
-    EXPECT_EQ(found->stamp, entry.stamp) << id;
-    EXPECT_EQ(found->text, entry.text) << id;
+  size_t cursor = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto at = cache.position(entries[i].id, &cursor);  // in the written order
+    ASSERT_EQ(at, i) << entries[i].id;
+    EXPECT_EQ(cache.at(i).id, entries[i].id);
+    EXPECT_EQ(cache.at(i).stamp, entries[i].stamp) << entries[i].id;
+    EXPECT_EQ(cache.at(i).text, entries[i].text) << entries[i].id;
   }
-  EXPECT_EQ(cache.find("lake-silver"), nullptr);
+  // Out of order, and missing.
+  cursor = 0;
+  EXPECT_EQ(cache.position("lake-gold/empty", &cursor), 2u);
+  EXPECT_EQ(cache.position("lake-bronze", &cursor), 0u);
+  EXPECT_EQ(cache.position("lake-bronze/raw", &cursor), 1u);
+  EXPECT_EQ(cache.position("lake-silver", &cursor), std::nullopt);
 }
 
 TEST(MarkerCacheTest, AnythingButAGoodCacheOfThisRootReadsAsEmpty) {
   std::string text = "{}\n";
-  std::string good =
-      MarkerCache::serialize("/srv/lake", {{"lake-bronze", {{1, 2, text.size(), 3, 4}, text}}});
+  std::string good = MarkerCache::serialize("/srv/lake", {{"lake-bronze", {1, 2, 3, 4, 5}, text}});
   ASSERT_EQ(MarkerCache::parse(good, "/srv/lake").size(), 1u);
   EXPECT_EQ(MarkerCache::parse(good, "/srv/other").size(), 0u);
+  EXPECT_EQ(MarkerCache::parse(good, "/srv").size(), 0u);
   EXPECT_EQ(MarkerCache::parse("", "/srv/lake").size(), 0u);
   std::string other_format = good;
   other_format.replace(0, 24, "lakeinfra-marker-cache/9");
   EXPECT_EQ(MarkerCache::parse(other_format, "/srv/lake").size(), 0u);
-  // Cut anywhere, the file is refused whole.
-  for (size_t cut = good.find('\n') + 1; cut < good.size(); ++cut)
+  // Cut anywhere in its record, the file is refused whole.
+  for (size_t cut = good.find('\n') + 2; cut < good.size(); ++cut)
     EXPECT_EQ(MarkerCache::parse(good.substr(0, cut), "/srv/lake").size(), 0u) << cut;
-  std::string bad_number = good;
-  bad_number.replace(bad_number.find(" 2 "), 3, " x ");
-  EXPECT_EQ(MarkerCache::parse(bad_number, "/srv/lake").size(), 0u);
-  std::string long_length = good;
-  long_length.replace(long_length.find(" 3\n"), 3, " 9\n");
-  EXPECT_EQ(MarkerCache::parse(long_length, "/srv/lake").size(), 0u);
+  // Lengths that do not fit: an empty id, a text longer than the file.
+  size_t record = good.find('\n') + 1;
+  std::string empty_id = good;
+  std::memset(empty_id.data() + record, 0, 8);
+  EXPECT_EQ(MarkerCache::parse(empty_id, "/srv/lake").size(), 0u);
+  std::string long_text = good;
+  std::memset(long_text.data() + record + 8, 0xff, 8);
+  EXPECT_EQ(MarkerCache::parse(long_text, "/srv/lake").size(), 0u);
 }
 
 }  // namespace

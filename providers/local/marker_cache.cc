@@ -1,109 +1,93 @@
 #include "providers/local/marker_cache.h"
 
-#include <charconv>
 #include <cstdint>
-#include <optional>
+#include <cstring>
 
 namespace lakeinfra::providers::local {
 namespace {
 
-constexpr std::string_view kFormat = "lakeinfra-marker-cache/1";
+constexpr std::string_view kFormat = "lakeinfra-marker-cache/2";
+constexpr size_t kFixed = 7 * sizeof(uint64_t);
 
-/// Reads the cache file left to right; any surprise ends the parse.
-class Reader {
- public:
-  explicit Reader(std::string_view text) : rest_(text) {}
+void put(std::string& out, uint64_t value) {
+  char bytes[sizeof value];
+  std::memcpy(bytes, &value, sizeof value);
+  out.append(bytes, sizeof bytes);
+}
 
-  bool at_end() const { return rest_.empty(); }
-
-  /// The text up to (not including) `stop`, which is consumed too.
-  std::optional<std::string_view> until(char stop) {
-    size_t at = rest_.find(stop);
-    if (at == std::string_view::npos)
-      return std::nullopt;
-    std::string_view out = rest_.substr(0, at);
-    rest_.remove_prefix(at + 1);
-    return out;
-  }
-
-  template <typename Int>
-  std::optional<Int> number(char stop) {
-    auto field = until(stop);
-    Int value{};
-    if (!field || field->empty())
-      return std::nullopt;
-    auto [end, ec] = std::from_chars(field->data(), field->data() + field->size(), value);
-    if (ec != std::errc() || end != field->data() + field->size())
-      return std::nullopt;
-    return value;
-  }
-
-  std::optional<std::string_view> bytes(uint64_t n) {
-    if (n >= rest_.size() || rest_[n] != '\n')
-      return std::nullopt;
-    std::string_view out = rest_.substr(0, n);
-    rest_.remove_prefix(n + 1);
-    return out;
-  }
-
- private:
-  std::string_view rest_;
-};
+uint64_t get(const char* at) {
+  uint64_t value;
+  std::memcpy(&value, at, sizeof value);
+  return value;
+}
 
 }  // namespace
 
 MarkerCache MarkerCache::parse(std::string contents, std::string_view root) {
   MarkerCache cache;
   cache.contents_ = std::make_unique<const std::string>(std::move(contents));
-  Reader in(*cache.contents_);
-  auto format = in.until(' ');
-  auto of_root = in.until('\n');
-  if (!format || *format != kFormat || !of_root || *of_root != root)
+  std::string_view rest(*cache.contents_);
+  size_t newline = rest.find('\n');
+  if (newline == std::string_view::npos ||
+      rest.substr(0, newline) != std::string(kFormat) + " " + std::string(root)) {
     return {};
-  while (!in.at_end()) {
-    auto id = in.until(' ');
-    auto device = in.number<uint64_t>(' ');
-    auto inode = in.number<uint64_t>(' ');
-    auto size = in.number<uint64_t>(' ');
-    auto mtime = in.number<int64_t>(' ');
-    auto ctime = in.number<int64_t>(' ');
-    auto length = in.number<uint64_t>('\n');
-    if (!id || id->empty() || !device || !inode || !size || !mtime || !ctime || !length)
+  }
+  rest.remove_prefix(newline + 1);
+  while (!rest.empty()) {
+    if (rest.size() < kFixed)
       return {};
-    auto text = in.bytes(*length);
-    if (!text)
+    const char* p = rest.data();
+    uint64_t id_size = get(p);
+    uint64_t text_size = get(p + 8);
+    if (id_size == 0 || id_size > rest.size() - kFixed ||
+        text_size > rest.size() - kFixed - id_size) {
       return {};
-    cache.entries_.insert_or_assign(
-        *id, Entry{config::FileStamp{*device, *inode, *size, *mtime, *ctime}, *text});
+    }
+    Entry entry;
+    entry.stamp =
+        config::FileStamp{get(p + 16), get(p + 24), get(p + 32), static_cast<int64_t>(get(p + 40)),
+                          static_cast<int64_t>(get(p + 48))};
+    entry.id = rest.substr(kFixed, id_size);
+    entry.text = rest.substr(kFixed + id_size, text_size);
+    cache.entries_.push_back(entry);
+    rest.remove_prefix(kFixed + id_size + text_size);
   }
   return cache;
 }
 
-std::string MarkerCache::serialize(std::string_view root,
-                                   const std::vector<std::pair<std::string_view, Entry>>& entries) {
+std::string MarkerCache::serialize(std::string_view root, const std::vector<Entry>& entries) {
+  size_t bytes = kFormat.size() + root.size() + 2;
+  for (const auto& e : entries)
+    bytes += kFixed + e.id.size() + e.text.size();
   std::string out;
-  out.reserve(64 + entries.size() * 192);
+  out.reserve(bytes);
   out.append(kFormat).append(" ").append(root).append("\n");
-  for (const auto& [id, entry] : entries) {
-    const auto& s = entry.stamp;
-    out.append(id)
-        .append(" ")
-        .append(std::to_string(s.device))
-        .append(" ")
-        .append(std::to_string(s.inode))
-        .append(" ")
-        .append(std::to_string(s.size))
-        .append(" ")
-        .append(std::to_string(s.mtime_ns))
-        .append(" ")
-        .append(std::to_string(s.ctime_ns))
-        .append(" ")
-        .append(std::to_string(entry.text.size()))
-        .append("\n")
-        .append(entry.text)
-        .append("\n");
+  for (const auto& e : entries) {
+    put(out, e.id.size());
+    put(out, e.text.size());
+    put(out, e.stamp.device);
+    put(out, e.stamp.inode);
+    put(out, e.stamp.size);
+    put(out, static_cast<uint64_t>(e.stamp.mtime_ns));
+    put(out, static_cast<uint64_t>(e.stamp.ctime_ns));
+    out.append(e.id).append(e.text);
   }
   return out;
+}
+
+std::optional<size_t> MarkerCache::position(std::string_view id, size_t* cursor) {
+  if (*cursor < entries_.size() && entries_[*cursor].id == id)
+    return (*cursor)++;
+  if (index_.empty() && !entries_.empty()) {
+    index_.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i)
+      index_.emplace(entries_[i].id, i);  // the first of duplicate ids wins
+  }
+  auto it = index_.find(id);
+  if (it == index_.end())
+    return std::nullopt;
+  *cursor = it->second + 1;
+  return it->second;
 }
 
 }  // namespace lakeinfra::providers::local
