@@ -450,7 +450,29 @@ Result<void> clone_into(const fs::path& cache_dir, FetchJob& job) {
   return {};
 }
 
+/// Removes the lock files a fetch killed mid-way (SIGKILL, a power cut) left in the cache: the
+/// ref, packed-refs, config and HEAD locks libgit2 takes while it writes. Calls on one cache
+/// are serialised by the caller (under the state lock), so any lock found here is stale, and
+/// left in place it would fail every later fetch ("failed to lock file ... for writing").
+void remove_stale_locks(const fs::path& cache_dir) {
+  std::error_code ec;
+  auto stale = [](const fs::directory_entry& e) {
+    const std::string name = e.path().filename().string();
+    return name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0 && e.is_regular_file();
+  };
+  for (const auto& e : fs::directory_iterator(cache_dir, ec)) {
+    if (stale(e))
+      fs::remove(e.path(), ec);
+  }
+  for (auto it = fs::recursive_directory_iterator(cache_dir / "refs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (stale(*it))
+      fs::remove(it->path(), ec);
+  }
+}
+
 Result<void> update(const fs::path& cache_dir, FetchJob& job) {
+  remove_stale_locks(cache_dir);
   auto repo = open_cache(cache_dir);
   if (!repo)
     return tl::unexpected(repo.error());

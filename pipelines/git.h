@@ -59,8 +59,9 @@ class GitFetcher {
 /// conversion, no LFS; a submodule becomes an empty directory.
 ///
 /// Thread-safe for different cache directories; calls on the same cache directory must be
-/// serialised by the caller. libgit2 1.5 has no network timeouts: a server that accepts the
-/// connection and then stalls blocks fetch().
+/// serialised by the caller. A fetch that was killed mid-way leaves lock files in the cache;
+/// the next fetch removes them (with calls serialised, no live fetch can own one). libgit2 1.5 has
+/// no network timeouts: a server that accepts the connection and then stalls blocks fetch().
 class Libgit2Fetcher : public GitFetcher {
  public:
   Libgit2Fetcher();

@@ -335,6 +335,24 @@ TEST_F(GitFetcherTest, SecondFetchSeesNewCommitsAndMovedTags) {
   EXPECT_EQ(resolve(c4).value_or("?"), c4);
 }
 
+TEST_F(GitFetcherTest, LockFilesLeftByAKilledFetchAreCleared) {
+  ASSERT_TRUE(fetcher_.fetch(file_url(), {}, cache_));
+  std::string c4 = commit_file("new.txt", "new\n");
+  run({"tag", "-f", "v1"});
+  // What a fetch killed mid-way (SIGKILL) leaves: libgit2's lock files, which make every
+  // later fetch fail with "failed to lock file ... for writing".
+  for (const char* lock : {"refs/tags/v1.lock", "refs/heads/main.lock", "packed-refs.lock",
+                           "config.lock", "FETCH_HEAD.lock"}) {
+    std::ofstream(cache_ / lock) << "";
+  }
+  auto fetched = fetcher_.fetch(file_url(), {}, cache_);
+  ASSERT_TRUE(fetched) << message(fetched.error());
+  EXPECT_EQ(resolve("main").value_or("?"), c4);
+  EXPECT_EQ(resolve("v1").value_or("?"), c4);
+  EXPECT_FALSE(fs::exists(cache_ / "refs/tags/v1.lock"));
+  EXPECT_FALSE(fs::exists(cache_ / "packed-refs.lock"));
+}
+
 TEST_F(GitFetcherTest, DeletedBranchesAndTagsArePruned) {
   ASSERT_TRUE(fetcher_.fetch(file_url(), {}, cache_));
   run({"branch", "-q", "-D", "feature"});
