@@ -21,6 +21,22 @@ bool use_color(const GlobalOptions& o) {
   return ::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO);
 }
 
+/// Names this build of lakeinfra for the lake cache: its version, and its executable's path and
+/// stamp, which any rebuild or upgrade changes (ccache's compiler_check=mtime). "" when the
+/// executable cannot be found, which leaves the cache unused.
+std::string program_identity(config::FileSystem& fs) {
+  auto exe = fs.read_symlink("/proc/self/exe");
+  if (!exe)
+    return {};
+  auto info = fs.stat(*exe);
+  if (!info || !info->is_regular)
+    return {};
+  const auto& s = info->stamp;
+  return std::string("lakeinfra ") + LAKEINFRA_VERSION + " " + exe->string() + " " +
+         std::to_string(s.device) + ":" + std::to_string(s.inode) + " " + std::to_string(s.size) +
+         " " + std::to_string(s.mtime_ns) + " " + std::to_string(s.ctime_ns);
+}
+
 }  // namespace
 
 App::App(GlobalOptions options)
@@ -47,7 +63,15 @@ Result<config::Lake> App::load_config() {
     return fail("no configuration file " + lo.config_path.string(),
                 "run `lakeinfra init` to write a starter lake.yaml, or pass --config FILE");
   }
-  auto lake = config::load_lake(lo, fs, env);
+  // The parse is remembered beside the state (config/loader.h), once there is a state directory:
+  // a command never creates one just for it.
+  auto state_dir = state_path().parent_path();
+  config::LoadCache cache;
+  if (auto dir = fs.stat(state_dir); dir && dir->is_directory) {
+    cache.file = state_dir / "lake-cache";
+    cache.program = program_identity(fs);
+  }
+  auto lake = config::load_lake(lo, fs, env, cache);
   if (lake && !lake->warnings.empty())
     render.diagnostics(lake->warnings);
   return lake;

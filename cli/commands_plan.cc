@@ -196,13 +196,20 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   auto started = app.clock.steady_now();
   EarlyState early(app, command);
   auto lake = app.load_config();
+  // What should exist needs only the configuration: computed while the state still loads.
+  std::vector<config::DesiredResource> desired;
+  if (lake) {
+    log_phase(app, "config load", started);
+    auto desiring = app.clock.steady_now();
+    desired = planner::desired_resources(*lake);
+    log_phase(app, "desired resources", desiring);
+  }
   auto locked = early.take();
   if (!lake) {
     if (locked && !locked->warnings.empty())
       app.render.diagnostics(locked->warnings);  // a dead holder's lock was reclaimed
     return tl::unexpected(lake.error());
   }
-  log_phase(app, "config load", started);
   Session s;
   auto locking = app.clock.steady_now();
   auto snapshot = lock_and_load(app, s, command, *timeout, lake->storage, lake->workspace.root,
@@ -211,17 +218,14 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     return tl::unexpected(snapshot.error());
   log_phase(app, "state open, lock and load", locking);
 
-  // Refresh reads storage while the desired resources are computed (and pipelines built): it
-  // needs only the snapshot and the provider. Targeted plans refresh less, inside make_plan.
+  // Refresh reads storage while pipelines are built and the graph is made: it needs only the
+  // snapshot and the provider. Targeted plans refresh less, inside make_plan.
   bool refresh_early = flags.refresh && flags.targets.empty() && !snapshot->resources.empty();
   std::future<planner::Refreshed> early_refresh;
   if (refresh_early)
     early_refresh = planner::start_refresh(*snapshot, *s.provider, flags.parallelism);
   // Pipelines are fetched and built under the lock (one writer of the repo cache), before
   // anything is planned: a failed build changes nothing.
-  auto desiring = app.clock.steady_now();
-  auto desired = planner::desired_resources(*lake);
-  log_phase(app, "desired resources", desiring);
   if (!(destroy || flags.destroy) && !lake->pipelines.empty()) {
     auto built = app.prepare_pipelines(*lake, flags.refresh, /*to_stderr=*/flags.json);
     if (!built)

@@ -14,6 +14,7 @@ struct Location {
   bool known() const { return !file.empty(); }
   /// "file:line:col", or just "file" when the position is unknown, or "" when nothing is known.
   std::string str() const;
+  bool operator==(const Location&) const = default;
 };
 
 enum class Severity { kError, kWarning, kNote };
@@ -28,6 +29,7 @@ struct Diagnostic {
   std::string hint;
   Location location;    ///< Source location, when the problem comes from a file.
   std::string address;  ///< Resource address ("zone.bronze"), when it concerns a resource.
+  bool operator==(const Diagnostic&) const = default;
 };
 
 /// An ordered collection of diagnostics.
@@ -54,6 +56,7 @@ class Diagnostics {
 
   /// All diagnostics as plain text, one block per diagnostic (no colour, no source excerpt).
   std::string str() const;
+  bool operator==(const Diagnostics&) const = default;
 
  private:
   std::vector<Diagnostic> items_;

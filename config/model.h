@@ -22,6 +22,8 @@ struct LakeInfo {
   std::string region;    ///< Optional. Placeholder {region}.
   std::string org;       ///< Optional. Placeholder {org}.
   Location location;
+
+  bool operator==(const LakeInfo&) const = default;
 };
 
 /// The storage providers lakeinfra knows, in the order hints list them.
@@ -70,6 +72,8 @@ struct Storage {
       return {};
     return endpoint.empty() ? "https://s3." + region + ".amazonaws.com" : endpoint;
   }
+
+  bool operator==(const Storage&) const = default;
 };
 
 /// `naming:` block: templates for physical names.
@@ -82,6 +86,8 @@ struct Naming {
   Location zone_location;
   Location container_location;
   Location role_location;
+
+  bool operator==(const Naming&) const = default;
 };
 
 struct Container {
@@ -89,6 +95,8 @@ struct Container {
   std::string tier;           ///< Own `tier`, or the zone's when not set.
   std::string physical_name;  ///< Rendered from naming.container.
   Location location;
+
+  bool operator==(const Container&) const = default;
 };
 
 struct Zone {
@@ -102,6 +110,8 @@ struct Zone {
   std::string physical_name;    ///< Rendered from the zone naming template.
   std::vector<Container> containers;
   Location location;
+
+  bool operator==(const Zone&) const = default;
 };
 
 /// `jobs:` block: where pipeline jobs are registered.
@@ -113,6 +123,8 @@ struct Jobs {
   std::string linked_service = "ADBLinkedServiceViaMSI";
   Location location;
   Location linked_service_location;
+
+  bool operator==(const Jobs&) const = default;
 };
 
 /// `artifacts:` block: the container pipeline artifacts are uploaded to. When omitted: zone
@@ -123,6 +135,8 @@ struct ArtifactsTarget {
   std::string container = "pipelines";
   bool declared = false;  ///< Whether `artifacts:` was written.
   Location location;
+
+  bool operator==(const ArtifactsTarget&) const = default;
 };
 
 /// One entry of `pipelines:`: a git repo following the pipeline contract (a Makefile with an
@@ -146,12 +160,16 @@ struct Pipeline {
   /// `repo` with its credentials replaced by "***" (log.h: redact_url_credentials): a password,
   /// and a lone user except the login of an ssh:// or scp-like address.
   std::string redacted_repo() const;
+
+  bool operator==(const Pipeline&) const = default;
 };
 
 /// `workspace:` block: where mounts are materialised.
 struct Workspace {
   std::filesystem::path root;  ///< Absolute; default "./workspace" beside the config file.
   Location location;
+
+  bool operator==(const Workspace&) const = default;
 };
 
 /// One entry of `mounts:`: a zone (or one of its containers) made available to compute at
@@ -163,6 +181,8 @@ struct Mount {
   std::string path;       ///< As written, e.g. "/mnt/bronze"; normalised (no trailing '/').
   Location location;
   Location path_location;
+
+  bool operator==(const Mount&) const = default;
 };
 
 /// One entry of `instances:` (a mapping of instance name to settings).
@@ -172,6 +192,8 @@ struct Instance {
   std::string max_tier;
   Location location;
   Location max_tier_location;
+
+  bool operator==(const Instance&) const = default;
 };
 
 /// What a grant allows, weakest first. Each level includes the ones before it.
@@ -190,6 +212,8 @@ struct Grant {
   Location zone_location;
   Location container_location;  ///< The grant's location when `container` is absent.
   Location access_location;
+
+  bool operator==(const Grant&) const = default;
 };
 
 /// One entry of `roles:`: who may do what with which data.
@@ -210,6 +234,8 @@ struct Role {
   Location phi_location;        ///< The role's location when `phi` is absent.
 
   const Grant* find_grant(const std::string& zone, const std::string& container) const;
+
+  bool operator==(const Role&) const = default;
 };
 
 /// A loaded, merged, interpolated and validated lake configuration.
@@ -244,6 +270,8 @@ struct Lake {
   const Instance* find_instance(const std::string& name) const;
   /// The position of `tier` in `tiers` (0 = lowest), or -1 when it is not a tier.
   int tier_rank(const std::string& tier) const;
+
+  bool operator==(const Lake&) const = default;
 };
 
 }  // namespace lakeinfra::config

@@ -101,8 +101,11 @@ ProcessResult git(const fs::path& dir, const std::vector<std::string>& args) {
 }
 
 bool is_cache(const std::string& rel) {
-  // Fetched mirrors and builds are caches that plan and apply may fill before they fail.
-  return rel.starts_with(".lakeinfra/repos") || rel.starts_with(".lakeinfra/builds");
+  // Fetched mirrors and builds are caches that plan and apply may fill before they fail, and so
+  // is the lake cache when the configuration loaded and a later step failed (a pipeline's fetch
+  // or build). A configuration that fails to load is never kept (config/lake_cache_test.cc).
+  return rel.starts_with(".lakeinfra/repos") || rel.starts_with(".lakeinfra/builds") ||
+         rel == ".lakeinfra/lake-cache";
 }
 
 /// Every row of every table of the state database, table by table.

@@ -111,6 +111,57 @@ TEST(e2e_drift, HandEditsAfterARememberedRefreshStillShow) {
   EXPECT_THAT(r.out, HasSubstr("Plan: 0 to add, 2 to change, 0 to destroy."));
 }
 
+// lake.yaml's parse is remembered in .lakeinfra/lake-cache, by the bytes of every file and the
+// value of every variable the load read: an edit, an overlay or a changed variable must still
+// show in the next plan, and a broken edit must still be an error.
+TEST(e2e_drift, ConfigEditsAfterARememberedLoadStillShow) {
+  Workspace ws;
+  std::string example = read_file(source_dir() / "examples" / "medallion" / "lake.yaml");
+  example.replace(example.find("[transformed]"), 13, "[\"${env:SILVER_CONTAINER}\"]");
+  ws.write("lake.yaml", example);
+  RunOptions run = with_env("SILVER_CONTAINER", "transformed");
+  auto applied = ws.run({"apply", "--auto-approve"}, run);
+  ASSERT_EQ(applied.exit_code, 0) << applied;
+
+  // Kept once the state directory exists: by the first plan.
+  EXPECT_FALSE(ws.is_regular_file(".lakeinfra/lake-cache"));
+  run.env["LAKEINFRA_LOG"] = "debug";
+  auto first = ws.run({"plan", "--detailed-exitcode"}, run);
+  ASSERT_EQ(first.exit_code, 0) << first;
+  EXPECT_THAT(first.err, HasSubstr("config: kept the loaded lake in"));
+  EXPECT_EQ(file_mode(ws.path(".lakeinfra/lake-cache")), 0600);
+  auto same = ws.run({"plan", "--detailed-exitcode"}, run);
+  ASSERT_EQ(same.exit_code, 0) << same;
+  EXPECT_THAT(same.err, HasSubstr("config: every input unchanged, reused the lake kept in"));
+
+  // An edit of the same size.
+  std::string text = ws.read("lake.yaml");
+  text.replace(text.find("[raw, landing]"), 14, "[raw, lending]");
+  ws.write("lake.yaml", text);
+  auto edited = ws.run({"plan", "--detailed-exitcode"}, run);
+  ASSERT_EQ(edited.exit_code, 2) << edited;
+  EXPECT_THAT(edited.err, Not(HasSubstr("reused the lake")));
+  EXPECT_THAT(edited.out, HasSubstr("container.bronze.lending will be created"));
+
+  // A variable the file reads.
+  run.env["SILVER_CONTAINER"] = "conformed";
+  auto variable = ws.run({"plan"}, run);
+  ASSERT_EQ(variable.exit_code, 0) << variable;
+  EXPECT_THAT(variable.out, HasSubstr("container.silver.conformed will be created"));
+
+  // An overlay for the instance appears.
+  ws.write("lake.dev01.yaml", "zones: [{name: gold, containers: [curated, shared]}]\n");
+  auto overlay = ws.run({"plan"}, run);
+  ASSERT_EQ(overlay.exit_code, 0) << overlay;
+  EXPECT_THAT(overlay.out, HasSubstr("container.gold.shared will be created"));
+
+  // A broken edit is an error, not the remembered lake.
+  ws.write("lake.yaml", text + "  - {name: Bad_Zone}\n");
+  auto broken = ws.run({"plan"}, run);
+  EXPECT_EQ(broken.exit_code, 1) << broken;
+  EXPECT_THAT(broken.err, HasSubstr("Bad_Zone"));
+}
+
 TEST(e2e_drift, RefreshFalseDoesNotSeeDrift) {
   Workspace ws;
   ASSERT_NO_FATAL_FAILURE(apply_example(ws));
