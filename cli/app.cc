@@ -105,6 +105,10 @@ Result<std::unique_ptr<providers::Provider>> App::make_provider(const config::St
   return providers::make_provider(storage, seams);
 }
 
+bool App::read_by_storage(const std::string& type) {
+  return type != config::kJobType && type != config::kPipelineType && type != config::kMountType;
+}
+
 Providers::Providers(std::unique_ptr<providers::Provider> storage,
                      std::unique_ptr<providers::Provider> registry,
                      std::unique_ptr<providers::Provider> mounts)
@@ -112,6 +116,7 @@ Providers::Providers(std::unique_ptr<providers::Provider> storage,
       registry_(std::move(registry)),
       mounts_(std::move(mounts)),
       router_(*storage_) {
+  // App::read_by_storage() names these same types.
   router_.route(config::kJobType, *registry_);
   router_.route(config::kPipelineType, *registry_);
   router_.route(config::kMountType, *mounts_);

@@ -72,6 +72,9 @@ class App {
   /// Opens the state database.
   Result<std::unique_ptr<state::StateStore>> open_state(StateAccess access);
   Result<std::unique_ptr<providers::Provider>> make_provider(const config::Storage& storage);
+  /// Whether Providers sends objects of `type` to the storage provider (everything but the
+  /// job registry's and the mounts').
+  static bool read_by_storage(const std::string& type);
   /// Every provider of a plan or apply; the job registry is the one in `store`.
   Result<std::unique_ptr<Providers>> make_providers(const config::Storage& storage,
                                                     const std::filesystem::path& workspace,

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <iostream>
+#include <memory>
 #include <system_error>
 
 #include "cli/commands.h"
@@ -92,8 +94,12 @@ struct LockedState {
   state::Snapshot snapshot;
 };
 
+/// Hands over the recorded ids before the records are decoded (StateStore::load_announcing_ids).
+using IdsCallback = std::function<void(std::vector<state::ResourceId>)>;
+
 Result<LockedState> open_lock_load(App& app, const std::string& command,
-                                   std::chrono::milliseconds timeout, App::StateAccess access) {
+                                   std::chrono::milliseconds timeout, App::StateAccess access,
+                                   const IdsCallback* on_ids = nullptr) {
   LockedState locked;
   auto store = app.open_state(access);
   if (!store)
@@ -105,7 +111,7 @@ Result<LockedState> open_lock_load(App& app, const std::string& command,
   locked.lock.emplace(*locked.store, lease->info.id);
   locked.warnings = std::move(lease->warnings);
   auto loading = app.clock.steady_now();
-  auto snapshot = locked.store->load();
+  auto snapshot = on_ids ? locked.store->load_announcing_ids(*on_ids) : locked.store->load();
   if (!snapshot)
     return tl::unexpected(snapshot.error());
   log_phase(app, "state load", loading);
@@ -117,20 +123,45 @@ Result<LockedState> open_lock_load(App& app, const std::string& command,
 /// large lake each takes tens of milliseconds). Only when the state file exists, so that a
 /// first plan with a broken configuration creates nothing. The attempt does not wait for the
 /// lock: if it is busy, or anything else fails, the result is empty and lock_and_load() does it
-/// all again after the configuration, waiting and reporting errors as usual.
+/// all again after the configuration, waiting and reporting errors as usual. The recorded ids
+/// come first, before the records are decoded, so that refresh can start on them.
 class EarlyState {
  public:
+  using Ids = std::optional<std::vector<state::ResourceId>>;
+
   EarlyState(App& app, const std::string& command) {
     auto info = app.fs.stat(app.state_path());
     if (!info || !info->exists)
       return;
+    auto promise = std::make_shared<std::promise<Ids>>();
+    ids_ = promise->get_future();
     try {
-      task_ = std::async(std::launch::async, [&app, command] {
-        return open_lock_load(app, command, std::chrono::milliseconds(0),
-                              App::StateAccess::kCreate);
+      task_ = std::async(std::launch::async, [&app, command, promise] {
+        bool announced = false;
+        IdsCallback on_ids = [&](std::vector<state::ResourceId> ids) {
+          announced = true;
+          promise->set_value(std::move(ids));
+        };
+        auto result = open_lock_load(app, command, std::chrono::milliseconds(0),
+                                     App::StateAccess::kCreate, &on_ids);
+        if (!announced)
+          promise->set_value(std::nullopt);
+        return result;
       });
     } catch (const std::system_error&) {
       // No thread to spare: lock_and_load() does it after the configuration.
+      ids_ = {};
+    }
+  }
+  /// Waits until the attempt has read the recorded ids; nullopt when there was no attempt, it
+  /// failed first, or there are unfinished intents (settling them may change the records).
+  Ids ids() {
+    if (!ids_.valid())
+      return std::nullopt;
+    try {
+      return ids_.get();
+    } catch (const std::future_error&) {
+      return std::nullopt;
     }
   }
   /// Waits for the attempt; nullopt when there was none or it failed.
@@ -144,6 +175,7 @@ class EarlyState {
   }
 
  private:
+  std::future<Ids> ids_;
   std::future<Result<LockedState>> task_;  ///< Its destructor waits for the attempt.
 };
 
@@ -204,6 +236,23 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     desired = planner::desired_resources(*lake);
     log_phase(app, "desired resources", desiring);
   }
+  // Refresh reads storage while the state is still decoded (and pipelines are built and the
+  // graph is made): it needs only the recorded ids, which the early load hands over first, and
+  // a storage provider of its own. The objects of the job registry and the mounts, which live in
+  // the state, are read in make_plan. Targeted plans refresh less, inside make_plan.
+  const bool refresh_early = lake && flags.refresh && flags.targets.empty();
+  std::unique_ptr<providers::Provider> early_storage;  // outlives early_refresh
+  std::future<planner::Refreshed> early_refresh;
+  if (refresh_early) {
+    if (auto ids = early.ids(); ids && !ids->empty()) {
+      if (auto storage = app.make_provider(lake->storage)) {
+        early_storage = std::move(*storage);
+        std::erase_if(*ids,
+                      [](const state::ResourceId& id) { return !App::read_by_storage(id.type); });
+        early_refresh = planner::start_refresh(std::move(*ids), *early_storage, flags.parallelism);
+      }
+    }
+  }
   auto locked = early.take();
   if (!lake) {
     if (locked && !locked->warnings.empty())
@@ -218,11 +267,9 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
     return tl::unexpected(snapshot.error());
   log_phase(app, "state open, lock and load", locking);
 
-  // Refresh reads storage while pipelines are built and the graph is made: it needs only the
-  // snapshot and the provider. Targeted plans refresh less, inside make_plan.
-  bool refresh_early = flags.refresh && flags.targets.empty() && !snapshot->resources.empty();
-  std::future<planner::Refreshed> early_refresh;
-  if (refresh_early)
+  // Without ids from the early load (the lock was busy, intents were settled): refresh starts
+  // now, through all the providers.
+  if (refresh_early && !early_refresh.valid() && !snapshot->resources.empty())
     early_refresh = planner::start_refresh(*snapshot, *s.provider, flags.parallelism);
   // Pipelines are fetched and built under the lock (one writer of the repo cache), before
   // anything is planned: a failed build changes nothing.

@@ -160,9 +160,7 @@ class Planner {
 
   void refresh() {
     std::vector<const config::ResourceRecord*> records;
-    // What start_refresh() read already, by position in the snapshot (the same snapshot, so the
-    // same order; each address is checked all the same).
-    std::vector<size_t> ready;
+    size_t ready = 0;  // records whose observation start_refresh() read
     Refreshed early_reads;
     Refreshed* early = nullptr;
     if (options_.refreshing != nullptr && options_.refreshing->valid()) {
@@ -177,15 +175,22 @@ class Planner {
                                                          "us for the reads started early");
       }
     }
-    size_t position = 0;
+    // Both in address order: one walk pairs each record with what was read early of it.
+    size_t next_early = 0;
     for (const auto& [address, record] : snapshot_.resources) {
-      size_t at = position++;
       if (!options_.refresh || !in_scope(address.str()))
         continue;
-      if (early && at < early->addresses.size() && early->addresses[at] == address.str()) {
-        ready.push_back(at);
-        use(record, std::move(early->results[at]));
-        continue;
+      if (early) {
+        const auto& objects = early->objects;
+        while (next_early < objects.size() && objects[next_early].address < address.str())
+          ++next_early;
+        if (next_early < objects.size() && objects[next_early].address == address.str() &&
+            objects[next_early].type == record.type &&
+            objects[next_early].provider_id == record.provider_id) {
+          ++ready;
+          use(record, std::move(early->results[next_early]));
+          continue;
+        }
       }
       records.push_back(&record);
     }
@@ -203,7 +208,7 @@ class Planner {
                          "refresh: read " + std::to_string(records.size()) + " objects in " +
                              std::to_string(ms) + "ms with " +
                              std::to_string(options_.parallelism) + " workers, " +
-                             std::to_string(ready.size()) + " read before");
+                             std::to_string(ready) + " read before");
     }
     for (size_t i = 0; i < records.size(); ++i)
       use(*records[i], std::move(outcomes[i]));
@@ -556,38 +561,38 @@ class Planner {
 
 }  // namespace
 
+std::future<Refreshed> start_refresh(std::vector<state::ResourceId> objects,
+                                     providers::Provider& provider, int parallelism) {
+  return std::async(
+      std::launch::async, [objects = std::move(objects), &provider, parallelism]() mutable {
+        Refreshed out;
+        out.objects = std::move(objects);
+        std::vector<providers::ReadRequest> requests;
+        requests.reserve(out.objects.size());
+        for (const auto& o : out.objects)
+          requests.push_back({&o.type, &o.provider_id});
+        auto started = std::chrono::steady_clock::now();
+        out.results = provider.read_many(requests, parallelism);
+        if (config::Log::enabled(config::LogLevel::kDebug)) {
+          auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+          config::Log::write(config::LogLevel::kDebug,
+                             "refresh: read " + std::to_string(requests.size()) +
+                                 " objects ahead of the plan in " + std::to_string(us / 1000) +
+                                 "." + std::to_string(us % 1000 / 100) + "ms");
+        }
+        return out;
+      });
+}
+
 std::future<Refreshed> start_refresh(const state::Snapshot& snapshot, providers::Provider& provider,
                                      int parallelism) {
-  Refreshed out;
-  std::vector<std::string> types;
-  std::vector<std::string> ids;
-  out.addresses.reserve(snapshot.resources.size());
-  types.reserve(snapshot.resources.size());
-  ids.reserve(snapshot.resources.size());
-  for (const auto& [address, record] : snapshot.resources) {
-    out.addresses.push_back(address.str());
-    types.push_back(record.type);
-    ids.push_back(record.provider_id);
-  }
-  return std::async(std::launch::async, [out = std::move(out), types = std::move(types),
-                                         ids = std::move(ids), &provider, parallelism]() mutable {
-    std::vector<providers::ReadRequest> requests;
-    requests.reserve(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i)
-      requests.push_back({&types[i], &ids[i]});
-    auto started = std::chrono::steady_clock::now();
-    out.results = provider.read_many(requests, parallelism);
-    if (config::Log::enabled(config::LogLevel::kDebug)) {
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - started)
-                    .count();
-      config::Log::write(config::LogLevel::kDebug,
-                         "refresh: read " + std::to_string(requests.size()) +
-                             " objects ahead of the plan in " + std::to_string(us / 1000) + "." +
-                             std::to_string(us % 1000 / 100) + "ms");
-    }
-    return std::move(out);
-  });
+  std::vector<state::ResourceId> objects;
+  objects.reserve(snapshot.resources.size());
+  for (const auto& [address, record] : snapshot.resources)
+    objects.push_back({address.str(), record.type, record.provider_id});
+  return start_refresh(std::move(objects), provider, parallelism);
 }
 
 Result<Graph> resource_graph(const std::vector<config::DesiredResource>& desired) {

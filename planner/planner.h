@@ -14,9 +14,10 @@
 
 namespace lakeinfra::planner {
 
-/// What start_refresh() read of each object of a snapshot, in the snapshot's order.
+/// What start_refresh() read: the objects it was given, in address order, and what reading each
+/// gave.
 struct Refreshed {
-  std::vector<std::string> addresses;
+  std::vector<state::ResourceId> objects;
   std::vector<providers::ProviderResult<std::optional<providers::Observed>>> results;
 };
 
@@ -32,17 +33,21 @@ struct PlanOptions {
   std::vector<config::Address> targets;
   /// Concurrent provider reads during refresh.
   int parallelism = 10;
-  /// start_refresh() of this snapshot, started by the caller before make_plan (it reads
-  /// storage while the desired resources and the graph are computed). make_plan waits for it when
-  /// it comes to refresh, moves each object's observation out of it, and reads only the objects
-  /// missing from it. Must outlive make_plan.
+  /// A start_refresh() the caller began before make_plan, so that storage is read while the
+  /// state is decoded and the graph is made. make_plan waits for it when it comes to refresh and
+  /// takes the observation of each record it read under the same address, type and provider id;
+  /// it reads every other record itself (one the early reads did not cover, or one whose id has
+  /// changed since). Must outlive make_plan.
   std::future<Refreshed>* refreshing = nullptr;
 };
 
-/// Starts reading every object recorded in `snapshot` through `provider` on another thread, as
-/// make_plan's refresh does, for the caller to hand over in PlanOptions::refreshing. Copies
-/// what it needs first: `snapshot` may be moved or destroyed as soon as this returns; the
+/// Starts reading `objects` (in address order) through `provider` on another thread, as
+/// make_plan's refresh does, for the caller to hand over in PlanOptions::refreshing. The
 /// provider must outlive the future.
+std::future<Refreshed> start_refresh(std::vector<state::ResourceId> objects,
+                                     providers::Provider& provider, int parallelism);
+/// The same for every object recorded in `snapshot`, which may be moved or destroyed as soon as
+/// this returns.
 std::future<Refreshed> start_refresh(const state::Snapshot& snapshot, providers::Provider& provider,
                                      int parallelism);
 

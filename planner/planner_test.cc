@@ -1,5 +1,6 @@
 #include "planner/planner.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <future>
@@ -143,6 +144,38 @@ TEST_F(PlannerTest, RefreshStartedEarlyOnAnotherSnapshotIsNotTrusted) {
   EXPECT_FALSE(p->has_changes());
   // One read from the early refresh, then all five of this snapshot.
   EXPECT_EQ(provider_.calls().size(), 6u);
+}
+
+TEST_F(PlannerTest, EarlyReadsAreMatchedByAddressTypeAndId) {
+  materialise(lake());
+  auto snapshot = snapshot_of(lake());
+  std::vector<state::ResourceId> ids;
+  for (const auto& [address, record] : snapshot.resources)
+    ids.push_back({address.str(), record.type, record.provider_id});
+  ASSERT_EQ(ids.size(), 5u);
+  // Read early: two of the five are left out (as the job registry's objects are), and one was
+  // read under an id the record no longer has (its intent was settled since).
+  ids.erase(ids.begin() + 3, ids.end());
+  ids[0].provider_id = "lake-dev-elsewhere";
+  provider_.objects()["lake-dev-gold"].attributes["tier"] = "sensitive";  // drift
+  auto early = start_refresh(std::move(ids), provider_, /*parallelism=*/1);
+  early.wait();
+  EXPECT_EQ(provider_.calls().size(), 3u);
+  PlanOptions options;
+  options.refreshing = &early;
+  auto p = plan(lake(), snapshot, options);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  // The object read under the old id is read again under its own, as are the two left out.
+  EXPECT_EQ(provider_.calls().size(), 6u);
+  EXPECT_THAT(provider_.calls(), ::testing::Contains("read lake-dev-elsewhere").Times(1));
+  EXPECT_THAT(provider_.calls(),
+              ::testing::Contains("read " + snapshot.resources.begin()->second.provider_id));
+  const auto& gold = change(*p, "zone.gold");
+  EXPECT_EQ(gold.action, Action::kUpdate);
+  ASSERT_EQ(gold.drift.size(), 1u);
+  EXPECT_EQ(p->counts().change, 1);
+  EXPECT_EQ(p->counts().add, 0);  // had the read under the old id (nothing there) been used,
+                                  // that object would be planned again as deleted by hand
 }
 
 TEST_F(PlannerTest, WithoutRefreshTheWorldIsNotRead) {

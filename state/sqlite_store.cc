@@ -17,6 +17,7 @@
 
 #include "config/log.h"
 #include "state/lock.h"
+#include "state/plain_json.h"
 #include "state/schema.h"
 #include "state/sqlite_db.h"
 #include "state/sqlite_jobs.h"
@@ -66,12 +67,12 @@ nlohmann::json parse(const std::string& text, std::string_view what, std::string
   }
 }
 
-config::Address parse_address(const std::string& text, std::string_view what,
+config::Address parse_address(std::string_view text, std::string_view what,
                               std::string_view of = {}) {
   auto a = config::Address::parse(text);
   if (!a) {
-    throw StoreError("the state is corrupt: " + std::string(what) + std::string(of) + " \"" + text +
-                     "\" is not an address");
+    throw StoreError("the state is corrupt: " + std::string(what) + std::string(of) + " \"" +
+                     std::string(text) + "\" is not an address");
   }
   return std::move(*a);
 }
@@ -85,6 +86,13 @@ std::string dump_depends_on(const std::vector<config::Address>& deps) {
 
 std::vector<config::Address> parse_depends_on(const std::string& text, const std::string& owner) {
   constexpr std::string_view what = "depends_on of ";
+  if (auto plain = parse_plain_string_array(text)) {
+    std::vector<config::Address> out;
+    out.reserve(plain->size());
+    for (std::string_view item : *plain)
+      out.push_back(parse_address(item, what, owner));
+    return out;
+  }
   nlohmann::json a = parse(text, what, owner);
   if (!a.is_array())
     throw StoreError("the state is corrupt: " + std::string(what) + owner + " is not a JSON array");
@@ -111,7 +119,10 @@ config::ResourceRecord decode_row(Row& row) {
   r.type = std::move(row.type);
   r.provider = std::move(row.provider);
   r.provider_id = std::move(row.provider_id);
-  r.attributes = parse(row.attributes, "the attributes of ", row.address);
+  if (auto plain = parse_plain_string_object(row.attributes))
+    r.attributes = std::move(*plain);
+  else
+    r.attributes = parse(row.attributes, "the attributes of ", row.address);
   r.depends_on = parse_depends_on(row.depends_on, row.address);
   return r;
 }
@@ -301,46 +312,11 @@ class SqliteStateStore final : public StateStore {
     return fail(unlock_mismatch("keep the lock", id, **got));
   }
 
-  Result<Snapshot> load() override {
-    return guarded(kRead, "load", [&] {
-      Transaction tx(*db_, Transaction::Kind::kRead);  // one snapshot for all three reads
-      Snapshot s;
-      {
-        Query q(db_->prepare("SELECT lineage, serial FROM meta WHERE id = 1"));
-        if (!q.step())
-          throw StoreError("the state is corrupt: the meta row is missing");
-        s.lineage = q.text(0);
-        s.serial = q.int64(1);
-      }
-      {
-        Query q(db_->prepare(
-            "SELECT address, type, provider, provider_id, attributes, depends_on FROM resources"));
-        std::vector<Row> rows;
-        while (q.step())
-          rows.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
-        std::vector<config::ResourceRecord> records = decode_rows(rows);
-        // Rows come in primary-key order, which is the map's order (both compare bytes).
-        for (auto& r : records)
-          s.resources.emplace_hint(s.resources.end(), r.address, std::move(r));
-      }
-      {
-        Query q(
-            db_->prepare("SELECT id, address, action, payload, started_at FROM journal "
-                         "WHERE finished_at IS NULL ORDER BY id"));
-        while (q.step()) {
-          JournalEntry e;
-          e.id = q.int64(0);
-          std::string what = "journal entry " + std::to_string(e.id);
-          e.address = parse_address(q.text(1), what);
-          e.action = q.text(2);
-          e.payload = parse(q.text(3), "the payload of " + what);
-          e.started_at = q.text(4);
-          s.pending.push_back(std::move(e));
-        }
-      }
-      tx.commit();
-      return s;
-    });
+  Result<Snapshot> load() override { return load_impl(nullptr); }
+
+  Result<Snapshot> load_announcing_ids(
+      const std::function<void(std::vector<ResourceId>)>& on_ids) override {
+    return load_impl(&on_ids);
   }
 
   Result<int64_t> put(const config::ResourceRecord& record,
@@ -466,6 +442,58 @@ class SqliteStateStore final : public StateStore {
   JobRegistry& jobs() override { return jobs_; }
 
  private:
+  /// load(); hands `on_ids` the ids as soon as the rows are read, before they are decoded.
+  Result<Snapshot> load_impl(const std::function<void(std::vector<ResourceId>)>* on_ids) {
+    return guarded(kRead, "load", [&] {
+      Transaction tx(*db_, Transaction::Kind::kRead);  // one snapshot for all three reads
+      Snapshot s;
+      {
+        Query q(db_->prepare("SELECT lineage, serial FROM meta WHERE id = 1"));
+        if (!q.step())
+          throw StoreError("the state is corrupt: the meta row is missing");
+        s.lineage = q.text(0);
+        s.serial = q.int64(1);
+      }
+      {
+        // Read before the resources: whether there are unfinished intents decides whether
+        // their ids may be announced.
+        Query q(
+            db_->prepare("SELECT id, address, action, payload, started_at FROM journal "
+                         "WHERE finished_at IS NULL ORDER BY id"));
+        while (q.step()) {
+          JournalEntry e;
+          e.id = q.int64(0);
+          std::string what = "journal entry " + std::to_string(e.id);
+          e.address = parse_address(q.text(1), what);
+          e.action = q.text(2);
+          e.payload = parse(q.text(3), "the payload of " + what);
+          e.started_at = q.text(4);
+          s.pending.push_back(std::move(e));
+        }
+      }
+      {
+        Query q(db_->prepare(
+            "SELECT address, type, provider, provider_id, attributes, depends_on FROM resources"));
+        std::vector<Row> rows;
+        while (q.step())
+          rows.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
+        if (on_ids && s.pending.empty()) {
+          std::vector<ResourceId> ids;
+          ids.reserve(rows.size());
+          for (const auto& row : rows)
+            ids.push_back({row.address, row.type, row.provider_id});
+          (*on_ids)(std::move(ids));
+        }
+        std::vector<config::ResourceRecord> records = decode_rows(rows);
+        // Rows come in primary-key order, which is the map's order (both compare bytes).
+        for (auto& r : records)
+          s.resources.emplace_hint(s.resources.end(), r.address, std::move(r));
+      }
+      tx.commit();
+      return s;
+    });
+  }
+
   enum Access { kRead, kWrite };
 
   /// The job registry: the store's connection, mutex and error wording (sqlite_jobs.h has the

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,6 +80,14 @@ struct Snapshot {
   std::vector<JournalEntry> pending;  ///< Unfinished intents, oldest first.
 };
 
+/// A recorded object as refresh needs it: enough to read it back through its provider.
+struct ResourceId {
+  std::string address;
+  std::string type;
+  std::string provider_id;
+  bool operator==(const ResourceId&) const = default;
+};
+
 /// Where lakeinfra records what it made. Implementations: SqliteStateStore (the default,
 /// `.lakeinfra/state.db`) and MemoryStateStore (tests). All calls are thread-safe. Every
 /// mutation is its own transaction: a crash loses at most the step in flight, never earlier
@@ -103,6 +112,22 @@ class StateStore {
 
   /// Reads lineage, serial, all resources and unfinished intents.
   virtual Result<Snapshot> load() = 0;
+  /// load(), first handing `on_ids` the address, type and provider id of every resource (in
+  /// address order) as soon as they are read, so refresh can start on them while the records are
+  /// still being decoded. Not called when there are unfinished intents: settling them may
+  /// change the records first. This default announces them after load().
+  virtual Result<Snapshot> load_announcing_ids(
+      const std::function<void(std::vector<ResourceId>)>& on_ids) {
+    auto snapshot = load();
+    if (snapshot && snapshot->pending.empty()) {
+      std::vector<ResourceId> ids;
+      ids.reserve(snapshot->resources.size());
+      for (const auto& [address, record] : snapshot->resources)
+        ids.push_back({address.str(), record.type, record.provider_id});
+      on_ids(std::move(ids));
+    }
+    return snapshot;
+  }
 
   /// Inserts or replaces one resource record; serial += 1. When `journal_id` is given, that
   /// intent is marked finished ("ok") in the same transaction. Returns the new serial.
