@@ -63,8 +63,9 @@ class Planner {
     compute_scope();
     if (diagnostics_.has_errors())
       return tl::unexpected(diagnostics_);
+    diff_before_refresh();
     refresh();
-    diff_all();
+    diff_after_refresh();
     refuse_takeovers();
     protect_data();
     if (diagnostics_.has_errors())
@@ -233,19 +234,39 @@ class Planner {
     return it == observed_.end() ? nullptr : &it->second;
   }
 
-  // Moves every desired resource and state record into its change: desired_ and snapshot_ are
-  // not read after this (protect_data() uses what run() noted of the zones).
-  void diff_all() {
+  // The diff in two steps around refresh, so that its bulk runs while refresh still reads:
+  // diff_before_refresh() makes every change as far as refresh cannot alter it, and
+  // diff_after_refresh() folds in what refresh saw. Together they give, change for change and in
+  // the same order, what one diff after refresh would.
+
+  /// A change whose last step waits for refresh.
+  struct Unsettled {
+    enum class Kind {
+      kNoOp,      ///< the record is what should exist: a no-op unless refresh saw otherwise
+      kExisting,  ///< the record differs from what should exist: diff_existing() once refreshed
+      kDelete,    ///< the record is no longer declared (or everything is destroyed)
+    };
+    Kind kind;
+    size_t change;  ///< Index in plan_.changes.
+    std::map<Address, config::ResourceRecord>::iterator record;
+    size_t desired = 0;  ///< Index in desired_ (kExisting).
+  };
+
+  // Creates whole; no-ops, updates and deletes as far as refresh cannot change them. Moves
+  // nothing out of snapshot_, which refresh reads.
+  void diff_before_refresh() {
     size_t only_in_state = 0;
     for (const auto& [address, record] : snapshot_.resources)
       only_in_state += desired_index_.count(address.str()) == 0;
     plan_.changes.reserve(desired_.size() + only_in_state);
+    unsettled_.reserve(plan_.changes.capacity());
     // A state record whose address is declared was handled above (unless destroying).
     auto handled = [&](const Address& address) {
       return !options_.destroy && desired_index_.count(address.str()) > 0;
     };
     if (!options_.destroy) {
-      for (auto& d : desired_) {
+      for (size_t i = 0; i < desired_.size(); ++i) {
+        auto& d = desired_[i];
         if (!in_scope(d.address.str()))
           continue;
         auto it = snapshot_.resources.find(d.address);
@@ -256,42 +277,69 @@ class Planner {
           c.desired = std::move(d);
           c.reasons.push_back("not in state: declared in the configuration");
           plan_.changes.push_back(std::move(c));
-        } else if (unchanged(it->second, d)) {
+        } else if (it->second.provider_id == d.provider_id &&
+                   it->second.attributes == d.attributes) {
           // Nearly every resource of a large lake: the record is left where it is (nothing of
           // it is kept) and only what should exist goes into the change.
           ResourceChange c = base_change(d.address, d.type);
           c.location_after = provider_.describe(d.type, d.provider_id);
           c.desired = std::move(d);
+          unsettled_.push_back({Unsettled::Kind::kNoOp, plan_.changes.size(), it, i});
           plan_.changes.push_back(std::move(c));
         } else {
-          plan_.changes.push_back(diff_existing(std::move(it->second), std::move(d)));
+          unsettled_.push_back({Unsettled::Kind::kExisting, plan_.changes.size(), it, i});
+          plan_.changes.emplace_back();
         }
       }
     }
-    for (auto& [address, record] : snapshot_.resources) {
+    for (auto it = snapshot_.resources.begin(); it != snapshot_.resources.end(); ++it) {
+      const auto& [address, record] = *it;
       if (handled(address) || !in_scope(address.str()))
         continue;
       ResourceChange c = base_change(address, record.type);
       c.action = Action::kDelete;
       c.location_before = provider_.describe(record.type, record.provider_id);
-      c.prior = std::move(record);
       c.reasons.push_back(options_.destroy ? (options_.targets.empty()
                                                   ? "destroy: everything in state is deleted"
                                                   : "destroy: selected by --target")
                                            : "not in the configuration");
-      if (const auto* o = observed(address.str()); o && !o->has_value()) {
-        c.reasons.push_back("already deleted outside lakeinfra; only the state entry is removed");
-      }
+      unsettled_.push_back({Unsettled::Kind::kDelete, plan_.changes.size(), it});
       plan_.changes.push_back(std::move(c));
     }
   }
 
-  /// Whether `record` is `desired` as it is, and refresh (when it ran) saw nothing else: the
-  /// no-op that diff_existing() would find, decided without copying either.
-  bool unchanged(const config::ResourceRecord& record,
-                 const config::DesiredResource& desired) const {
-    if (record.provider_id != desired.provider_id || record.attributes != desired.attributes)
-      return false;
+  // Folds in what refresh saw, moving every desired resource and state record into its change:
+  // desired_ and snapshot_ are not read after this (protect_data() uses what run() noted of the
+  // zones).
+  void diff_after_refresh() {
+    for (const auto& u : unsettled_) {
+      ResourceChange& c = plan_.changes[u.change];
+      config::ResourceRecord& record = u.record->second;
+      switch (u.kind) {
+        case Unsettled::Kind::kNoOp:
+          if (!observed_as_recorded(record)) {
+            config::DesiredResource desired = std::move(*c.desired);
+            c = diff_existing(std::move(record), std::move(desired));
+          }
+          break;
+        case Unsettled::Kind::kExisting:
+          c = diff_existing(std::move(record), std::move(desired_[u.desired]));
+          break;
+        case Unsettled::Kind::kDelete:
+          if (const auto* o = observed(c.address.str()); o && !o->has_value()) {
+            c.reasons.push_back(
+                "already deleted outside lakeinfra; only the state entry is removed");
+          }
+          c.prior = std::move(record);
+          break;
+      }
+    }
+    unsettled_.clear();
+  }
+
+  /// Whether refresh saw `record` as it is recorded: it did not read it, or found it with
+  /// lakeinfra's marker and every attribute it observes as recorded.
+  bool observed_as_recorded(const config::ResourceRecord& record) const {
     const auto* o = observed(record.address.str());
     if (!o)
       return true;
@@ -555,6 +603,7 @@ class Planner {
   std::unordered_map<std::string, size_t> desired_index_;
   std::set<std::string> scope_;
   std::unordered_map<std::string, std::optional<providers::Observed>> observed_;
+  std::vector<Unsettled> unsettled_;
   config::Diagnostics diagnostics_;
   Plan plan_;
 };
