@@ -247,6 +247,25 @@ TEST_F(PlannerTest, RemovedEmptyContainerIsDeleted) {
   EXPECT_FALSE(c.force_destroy);
 }
 
+TEST_F(PlannerTest, RemovedContainerAlreadyDeletedByHandOnlyLeavesTheState) {
+  materialise(lake());
+  provider_.objects().erase("lake-dev-bronze/landing");
+  auto desired = lake();
+  desired.erase(desired.begin() + 2);  // container.bronze.landing
+  auto p = plan(desired, snapshot_of(lake()));
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  const auto& c = change(*p, "container.bronze.landing");
+  EXPECT_EQ(c.action, Action::kDelete);
+  ASSERT_TRUE(c.prior.has_value());
+  EXPECT_EQ(c.prior->provider_id, "lake-dev-bronze/landing");
+  EXPECT_EQ(c.reasons, (std::vector<std::string>{
+                           "not in the configuration",
+                           "already deleted outside lakeinfra; only the state entry is removed"}));
+  // The other changes are no-ops, and come in the order of the graph.
+  EXPECT_EQ(p->counts().destroy, 1);
+  EXPECT_EQ(p->counts().add + p->counts().change, 0);
+}
+
 TEST_F(PlannerTest, RemovedContainerHoldingDataIsRefused) {
   materialise(lake());
   provider_.objects()["lake-dev-bronze/landing"].data_entries = 3;
