@@ -383,6 +383,49 @@ TEST_F(SqliteStoreTest, NewFileHasTheCurrentSchemaAndWalMode) {
   EXPECT_EQ(query_scalar(db_path(), kTableNames), "jobs,journal,lock,meta,resources,runs");
 }
 
+TEST_F(SqliteStoreTest, OnlyARunThatWroteRecordsCheckpointsOnClose) {
+  const std::filesystem::path wal = db_path().string() + "-wal";
+  const std::filesystem::path copy = dir_.path() / "copy.db";
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto lease = store->lock({"apply", {}});
+    ASSERT_TRUE(lease) << lease.error().str();
+    ResourceRecord r;
+    r.address = *Address::parse("zone.bronze");
+    r.type = "zone";
+    r.provider = "local";
+    r.provider_id = "lake-bronze";
+    ASSERT_TRUE(store->put(r));
+    ASSERT_TRUE(store->unlock(lease->info.id));
+  }
+  // Checkpointed: the database file alone holds the record, and the WAL is gone.
+  EXPECT_FALSE(std::filesystem::exists(wal));
+  std::filesystem::copy_file(db_path(), copy);
+  EXPECT_EQ(query_scalar(copy, "SELECT count(*) FROM resources"), "1");
+
+  {
+    // A plan: the lock row only. The WAL stays (no fsync of either file at close).
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto lease = store->lock({"plan", {}});
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE(store->load());
+    ASSERT_TRUE(store->unlock(lease->info.id));
+  }
+  EXPECT_TRUE(std::filesystem::exists(wal));
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto s = store->load();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->resources.size(), 1u);
+    auto lock = store->current_lock();
+    ASSERT_TRUE(lock);
+    EXPECT_FALSE(lock->has_value());  // the release was kept
+  }
+}
+
 TEST_F(SqliteStoreTest, Version1FileIsMigratedInPlaceKeepingEverything) {
   std::filesystem::create_directories(db_path().parent_path());
   raw_exec(db_path(), kVersion1File);
