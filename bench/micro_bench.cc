@@ -20,6 +20,7 @@
 
 #include "bench/bench.h"
 #include "config/loader.h"
+#include "config/memory_filesystem.h"
 #include "config/system.h"
 #include "planner/desired.h"
 #include "planner/planner.h"
@@ -82,6 +83,38 @@ void BM_ConfigLoadValidate(benchmark::State& state) {
     auto lake = config::parse_lake(in->yaml, "lake.yaml", kBaseDir, env);
     if (!lake) {
       state.SkipWithError("parse failed");
+      break;
+    }
+    benchmark::DoNotOptimize(lake);
+  }
+  count_resources(state, n);
+}
+
+// The same lake loaded again while its inputs are unchanged: the lake kept by the first load
+// (config/loader.h LoadCache) is decoded instead of lake.yaml being parsed.
+void BM_ConfigLoadRemembered(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const Inputs* in = inputs(n, state);
+  if (!in)
+    return;
+  config::MemoryFileSystem fs;
+  fs.add_file(std::string(kBaseDir) + "/lake.yaml", in->yaml);
+  if (!fs.make_directories(std::string(kBaseDir) + "/.lakeinfra")) {
+    state.SkipWithError("cannot make the cache directory");
+    return;
+  }
+  config::MapEnvironment env;
+  bool used = false;
+  const config::LoadOptions options{std::string(kBaseDir) + "/lake.yaml", std::nullopt};
+  const config::LoadCache cache{std::string(kBaseDir) + "/.lakeinfra/lake-cache", "bench", &used};
+  if (!config::load_lake(options, fs, env, cache)) {  // keeps the lake
+    state.SkipWithError("load failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto lake = config::load_lake(options, fs, env, cache);
+    if (!lake || !used) {
+      state.SkipWithError("the kept lake was not used");
       break;
     }
     benchmark::DoNotOptimize(lake);
@@ -233,6 +266,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_ConfigLoadValidate)->Apply(sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConfigLoadRemembered)->Apply(sizes)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DesiredResources)->Apply(sizes)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GraphBuild)->Apply(sizes)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PlanNoRefreshNoop)->Apply(sizes)->Unit(benchmark::kMillisecond);

@@ -129,12 +129,17 @@ class EarlyState {
  public:
   using Ids = std::optional<std::vector<state::ResourceId>>;
 
-  EarlyState(App& app, const std::string& command) {
+  /// `want_ids`: hand over the ids (only when refresh will start early: at 100k resources they
+  /// are 10 MB).
+  EarlyState(App& app, const std::string& command, bool want_ids) {
     auto info = app.fs.stat(app.state_path());
     if (!info || !info->exists)
       return;
-    auto promise = std::make_shared<std::promise<Ids>>();
-    ids_ = promise->get_future();
+    std::shared_ptr<std::promise<Ids>> promise;
+    if (want_ids) {
+      promise = std::make_shared<std::promise<Ids>>();
+      ids_ = promise->get_future();
+    }
     try {
       task_ = std::async(std::launch::async, [&app, command, promise] {
         bool announced = false;
@@ -143,8 +148,8 @@ class EarlyState {
           promise->set_value(std::move(ids));
         };
         auto result = open_lock_load(app, command, std::chrono::milliseconds(0),
-                                     App::StateAccess::kCreate, &on_ids);
-        if (!announced)
+                                     App::StateAccess::kCreate, promise ? &on_ids : nullptr);
+        if (promise && !announced)
           promise->set_value(std::nullopt);
         return result;
       });
@@ -226,7 +231,8 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   if (!timeout)
     return tl::unexpected(timeout.error());
   auto started = app.clock.steady_now();
-  EarlyState early(app, command);
+  const bool refresh_early = flags.refresh && flags.targets.empty();
+  EarlyState early(app, command, refresh_early);
   auto lake = app.load_config();
   // What should exist needs only the configuration: computed while the state still loads.
   std::vector<config::DesiredResource> desired;
@@ -240,10 +246,9 @@ Result<Session> make_session(App& app, const PlanFlags& flags, const std::string
   // graph is made): it needs only the recorded ids, which the early load hands over first, and
   // a storage provider of its own. The objects of the job registry and the mounts, which live in
   // the state, are read in make_plan. Targeted plans refresh less, inside make_plan.
-  const bool refresh_early = lake && flags.refresh && flags.targets.empty();
   std::unique_ptr<providers::Provider> early_storage;  // outlives early_refresh
   std::future<planner::Refreshed> early_refresh;
-  if (refresh_early) {
+  if (refresh_early && lake) {
     if (auto ids = early.ids(); ids && !ids->empty()) {
       if (auto storage = app.make_provider(lake->storage)) {
         early_storage = std::move(*storage);

@@ -334,7 +334,7 @@ class Planner {
           break;
       }
     }
-    unsettled_.clear();
+    std::vector<Unsettled>().swap(unsettled_);  // 4 MB at 100k resources, free for what follows
   }
 
   /// Whether refresh saw `record` as it is recorded: it did not read it, or found it with
