@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "bench/bench.h"
+#include "providers/local/local_provider.h"
 
 namespace lakeinfra::bench {
 namespace {
@@ -97,8 +99,20 @@ std::vector<Figure> local_figures(const LocalOptions& options) {
     for (int i = 0; i < runs; ++i)
       noop_apply.samples.push_back(measure({bin, "apply", "--auto-approve"}, dir, kEnv));
 
-    Figure refresh{"no-op plan with refresh (local)", size, {}, "stat walk (floor)", {}, {}, {}};
+    // A plan long after the apply, as in daily use: refresh trusts the stamps of the markers
+    // that an earlier plan read, once they are older than kLocalMarkerTrustDelay (younger ones
+    // are read again every time). Right after an apply they are all younger, so wait that long
+    // first. The cold figure is the first plan after an apply, or on another machine: no marker
+    // remembered, every one read; it also fills the marker cache for the warm figure.
+    std::this_thread::sleep_for(providers::kLocalMarkerTrustDelay + std::chrono::milliseconds(200));
     const auto dirs = lake_directories(dir / "lake", shape);
+    Figure cold{"no-op plan with refresh, cold (local)", size, {}, "stat walk (floor)", {}, {}, {}};
+    for (int i = 0; i < runs; ++i) {
+      fs::remove(dir / ".lakeinfra" / "marker-cache");
+      cold.baseline.push_back(stat_walk(dirs));
+      cold.samples.push_back(measure({bin, "plan", "--detailed-exitcode"}, dir, kEnv));
+    }
+    Figure refresh{"no-op plan with refresh (local)", size, {}, "stat walk (floor)", {}, {}, {}};
     for (int i = 0; i < runs; ++i) {
       refresh.baseline.push_back(stat_walk(dirs));
       refresh.samples.push_back(measure({bin, "plan", "--detailed-exitcode"}, dir, kEnv));
@@ -122,6 +136,7 @@ std::vector<Figure> local_figures(const LocalOptions& options) {
     figures.push_back(std::move(apply));
     figures.push_back(std::move(noop_apply));
     figures.push_back(std::move(refresh));
+    figures.push_back(std::move(cold));
     figures.push_back(std::move(no_refresh));
     fs::remove_all(root);
   }
