@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
+#include <utility>
 
 #include "config/loader.h"
 #include "pipelines/mount_provider.h"
@@ -105,8 +108,19 @@ Result<std::unique_ptr<providers::Provider>> App::make_provider(const config::St
   return providers::make_provider(storage, seams);
 }
 
+namespace {
+
+/// The types Providers sends elsewhere than to the storage provider: true for the job registry,
+/// false for the mounts provider. One list for the router and for read_by_storage(), which
+/// decides what the early refresh asks the storage provider.
+const std::pair<const char*, bool> kRoutedElsewhere[] = {
+    {config::kJobType, true}, {config::kPipelineType, true}, {config::kMountType, false}};
+
+}  // namespace
+
 bool App::read_by_storage(const std::string& type) {
-  return type != config::kJobType && type != config::kPipelineType && type != config::kMountType;
+  return std::none_of(std::begin(kRoutedElsewhere), std::end(kRoutedElsewhere),
+                      [&](const auto& route) { return type == route.first; });
 }
 
 Providers::Providers(std::unique_ptr<providers::Provider> storage,
@@ -116,10 +130,8 @@ Providers::Providers(std::unique_ptr<providers::Provider> storage,
       registry_(std::move(registry)),
       mounts_(std::move(mounts)),
       router_(*storage_) {
-  // App::read_by_storage() names these same types.
-  router_.route(config::kJobType, *registry_);
-  router_.route(config::kPipelineType, *registry_);
-  router_.route(config::kMountType, *mounts_);
+  for (const auto& [type, to_registry] : kRoutedElsewhere)
+    router_.route(type, to_registry ? *registry_ : *mounts_);
 }
 
 Result<std::unique_ptr<Providers>> App::make_providers(const config::Storage& storage,
