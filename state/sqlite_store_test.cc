@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <random>
+#include <thread>
 
+#include "config/log.h"
 #include "state/schema.h"
 #include "state/sqlite_store.h"
 #include "state/test_support.h"
@@ -616,6 +620,126 @@ TEST_F(SqliteStoreTest, SurvivesSigkillAndReclaimsTheDeadProcessLock) {
 }
 
 // Not a pass/fail test: prints the cost of one commit so a slow disk or a regression shows.
+/// A clock whose now() holds its first caller after arm() until release(): a write that reads
+/// the time inside its transaction keeps the store busy there, as a slow disk would.
+class GateClock : public config::ManualClock {
+ public:
+  std::chrono::system_clock::time_point now() override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (armed_) {
+      armed_ = false;
+      held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return !held_; });
+    }
+    return ManualClock::now();
+  }
+  void arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  void wait_until_held() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return held_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false, held_ = false;
+};
+
+/// One round of GroupCommit: a first write is held inside its transaction while three more are
+/// made from other threads, one of them failing when `with_failure`. Checks what each call
+/// returned and what landed; returns the store's closing log line (how the writes were grouped).
+std::string held_commit_round(std::chrono::milliseconds queue_time, bool with_failure) {
+  TempDir dir;
+  GateClock clock;
+  FakeHostInfo host;
+  const auto path = dir.path() / "state.db";
+  std::vector<std::string> lines;
+  config::Log::set_sink([&](std::string_view line) { lines.emplace_back(line); });
+  config::Log::set_level(config::LogLevel::kDebug);
+  {
+    auto opened = open_sqlite_store(path, clock, host);
+    EXPECT_TRUE(opened);
+    if (!opened)
+      return "";
+    StateStore& store = **opened;
+    const int64_t first = store.begin_intent(*Address::parse("zone.a"), "create", {}).value();
+    const int64_t closed = store.begin_intent(*Address::parse("zone.b"), "create", {}).value();
+    EXPECT_TRUE(store.finish_intent(closed, "failed", "x"));
+    const int64_t open = store.begin_intent(*Address::parse("zone.e"), "create", {}).value();
+
+    clock.arm();
+    Result<void> a, b;
+    Result<int64_t> c, d;
+    std::thread leader([&] { a = store.finish_intent(first, "failed", "boom"); });
+    clock.wait_until_held();  // the first write holds the store inside its transaction
+    std::thread tb([&] { b = store.finish_intent(with_failure ? closed : open, "failed", "y"); });
+    std::thread tc([&] { c = store.put(record("zone.c")); });
+    std::thread td([&] { d = store.begin_intent(*Address::parse("zone.d"), "create", {}); });
+    std::this_thread::sleep_for(queue_time);
+    clock.release();
+    for (std::thread* t : {&leader, &tb, &tc, &td})
+      t->join();
+
+    EXPECT_TRUE(a);
+    if (with_failure) {  // b's entry is finished already: b fails, for that reason only
+      EXPECT_FALSE(b);
+      if (!b) {
+        EXPECT_THAT(b.error().str(),
+                    HasSubstr("(finish_intent " + std::to_string(closed) + "): journal entry " +
+                              std::to_string(closed) + " is not pending"));
+      }
+    } else {
+      EXPECT_TRUE(b) << (b ? "" : b.error().str());
+    }
+    EXPECT_TRUE(c) << (c ? "" : c.error().str());
+    EXPECT_TRUE(d) << (d ? "" : d.error().str());
+    Snapshot snapshot = store.load().value();
+    EXPECT_EQ(snapshot.serial, 1);
+    EXPECT_EQ(snapshot.resources.count(*Address::parse("zone.c")), 1u);
+    std::vector<std::string> pending;
+    for (const auto& p : snapshot.pending)
+      pending.push_back(p.address.str());
+    const std::vector<std::string> expected_pending =
+        with_failure ? std::vector<std::string>{"zone.e", "zone.d"}
+                     : std::vector<std::string>{"zone.d"};
+    EXPECT_EQ(pending, expected_pending);
+  }
+  config::Log::set_sink(nullptr);
+  config::Log::set_level(config::LogLevel::kWarn);
+  for (const auto& line : lines) {
+    if (line.find("resource writes in") != std::string::npos)
+      return line;
+  }
+  return "";
+}
+
+// Writes made while a commit is under way are committed together in the next transaction; one
+// that fails there is made again alone, after the others, so it fails for its own reason only and
+// the others land. Grouping depends on the three threads queueing while the first write is held,
+// so a round that did not see them all queued is repeated with more time.
+TEST(SqliteGroupCommit, WritesQueuedDuringACommitShareTheNextTransaction) {
+  for (bool with_failure : {false, true}) {
+    // Four writes to set up, one transaction each; then the held write, alone, and the three
+    // queued behind it in one group. With a failure (b's journal entry is already finished), that
+    // group is rolled back and made one by one, c and d committing on their own.
+    const std::string expected = std::string("8 resource writes in 6 groups, ") +
+                                 (with_failure ? "7" : "6") + " transactions committed";
+    std::string line;
+    for (int round = 0; round < 5 && line.find(expected) == std::string::npos; ++round)
+      line = held_commit_round(std::chrono::milliseconds(100 << round), with_failure);
+    EXPECT_THAT(line, HasSubstr(expected)) << "with_failure=" << with_failure;
+  }
+}
+
 TEST_F(SqliteStoreTest, TimingOfTenThousandPuts) {
   auto store = open();
   constexpr int kPuts = 10000;

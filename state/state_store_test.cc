@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <regex>
@@ -491,6 +492,69 @@ TYPED_TEST(StateStoreContract, ConcurrentPutsFromManyThreads) {
   Snapshot s = this->load();
   EXPECT_EQ(s.serial, kThreads * kPuts);
   EXPECT_EQ(s.resources.size(), static_cast<size_t>(kThreads * kPuts));
+}
+
+// The executor's workers record their steps at the same time: each call must land, or fail, on
+// its own, whatever the others do (the SQLite store commits concurrent writes together).
+TYPED_TEST(StateStoreContract, ConcurrentResourceStepsLandOrFailEachOnItsOwn) {
+  constexpr int kThreads = 8, kSteps = 60;
+  std::vector<std::thread> threads;
+  std::atomic<int> unexpected{0};
+  std::vector<std::vector<int64_t>> serials(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kSteps; ++i) {
+        std::string name = "zone.t" + std::to_string(t) + "_" + std::to_string(i);
+        Address address = *Address::parse(name);
+        auto intent = this->store_->begin_intent(address, "create", {{"i", i}});
+        if (!intent) {
+          ++unexpected;
+          continue;
+        }
+        switch (i % 4) {
+          case 0:
+          case 1:  // applied
+            if (auto put = this->store_->put(this->record(name, {{"i", i}}), *intent))
+              serials[t].push_back(*put);
+            else
+              ++unexpected;
+            break;
+          case 2:  // failed
+            if (!this->store_->finish_intent(*intent, "failed", "boom " + name))
+              ++unexpected;
+            break;
+          case 3: {  // a put naming a journal entry that is not pending fails, changing nothing
+            auto put = this->store_->put(this->record(name), *intent + 1'000'000);
+            if (put || put.error().str().find("is not pending") == std::string::npos)
+              ++unexpected;
+            break;  // its own intent stays pending
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(unexpected.load(), 0);
+
+  std::vector<int64_t> all;
+  for (const auto& s : serials)
+    all.insert(all.end(), s.begin(), s.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end())
+      << "a serial was handed out twice";
+  Snapshot s = this->load();
+  EXPECT_EQ(s.serial, kThreads * kSteps / 2);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kSteps / 2));
+  EXPECT_EQ(all.back(), s.serial);
+  EXPECT_EQ(s.resources.size(), static_cast<size_t>(kThreads * kSteps / 2));
+  for (const auto& [address, record] : s.resources) {
+    int i = record.attributes.at("i").template get<int>();
+    EXPECT_LT(i % 4, 2) << address.str();
+  }
+  ASSERT_EQ(s.pending.size(), static_cast<size_t>(kThreads * kSteps / 4));
+  for (const auto& p : s.pending)
+    EXPECT_EQ(p.payload.at("i").template get<int>() % 4, 3) << p.address.str();
 }
 
 // The job registry (StateStore::jobs()).

@@ -551,25 +551,27 @@ class LocalProvider : public Provider {
     return guarded("create", desired.provider_id, [&]() -> ProviderResult<Attributes> {
       if (is_governance(desired.type))
         return write_policy_entry(desired);
-      auto dir = resolve(desired.type, desired.provider_id);
+      // What resolve() found at the directory and at its parent is all create needs to know:
+      // a 10k-resource apply from empty spent a tenth of its system time in stat() before this.
+      config::FileInfo found, parent;
+      auto dir = resolve(desired.type, desired.provider_id, &found, &parent);
       if (!dir)
         return tl::unexpected(dir.error());
       if (is_artifact(desired.type))
         return upload_artifact(desired, *dir);
-      if (auto made = fs_.make_directories(root_); !made) {
-        return failure("mkdir", root_, made.error());
-      }
       if (desired.type == config::kContainerType) {
         fs::path zone = dir->parent_path();
-        auto zone_info = stat_dir(config::kZoneType, zone);
+        auto zone_info = is_directory(config::kZoneType, zone, parent);
         if (!zone_info)
           return tl::unexpected(zone_info.error());
         if (!*zone_info) {
           return failure(FailureKind::kNotFound,
                          "zone directory " + zone.string() + " does not exist");
         }
+      } else if (auto made = fs_.make_directories(root_); !made) {
+        return failure("mkdir", root_, made.error());
       }
-      auto info = stat_dir(desired.type, *dir);
+      auto info = is_directory(desired.type, *dir, found);
       if (!info)
         return tl::unexpected(info.error());
       if (!*info) {
@@ -661,16 +663,21 @@ class LocalProvider : public Provider {
   /// The absolute directory of a checked provider_id. Refuses (kInvalid) an unsafe id, and an
   /// existing symlink at any component below the root (the target included).
   /// The path of `provider_id` below the root, refusing symlinks on the way. `last`, when given,
-  /// receives what stat() found at the path itself (refresh needs nothing more).
+  /// receives what stat() found at the path itself (refresh needs nothing more); `parent` what
+  /// it found at the component above (the root counts as an existing directory).
   ProviderResult<fs::path> resolve(const std::string& type, const std::string& provider_id,
-                                   config::FileInfo* last = nullptr) {
+                                   config::FileInfo* last = nullptr,
+                                   config::FileInfo* parent = nullptr) {
     auto parts = parse_id(type, provider_id);
     if (!parts)
       return tl::unexpected(parts.error());
     fs::path path = root_;
     config::FileInfo info;
     info.exists = true;
+    info.is_directory = true;
     for (const auto& part : *parts) {
+      if (parent)
+        *parent = info;
       path /= part;
       if (!info.exists)
         continue;  // Nothing below a missing component can exist.

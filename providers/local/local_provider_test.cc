@@ -437,6 +437,28 @@ TEST_F(LocalProviderTest, FileInPlaceOfDirectoryIsConflict) {
   EXPECT_EQ(read_text(zone_dir()), "not a directory");
 }
 
+// create() judges the zone and the container from what its walk below the root saw, without
+// stat()ing them again: a file at either path is a conflict, and nothing is made.
+TEST_F(LocalProviderTest, ContainerInAFileOrOverAFileIsConflict) {
+  write_text(zone_dir(), "not a directory");
+  auto created = provider_->create(container());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kConflict);
+  EXPECT_EQ(created.error().message,
+            "zone path " + zone_dir().string() + " exists and is not a directory");
+  EXPECT_EQ(read_text(zone_dir()), "not a directory");
+
+  fs::remove(zone_dir());
+  ASSERT_TRUE(provider_->create(zone()));
+  write_text(container_dir(), "data");
+  created = provider_->create(container());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, FailureKind::kConflict);
+  EXPECT_EQ(created.error().message,
+            "container path " + container_dir().string() + " exists and is not a directory");
+  EXPECT_EQ(read_text(container_dir()), "data");
+}
+
 TEST_F(LocalProviderTest, UpdateRewritesTier) {
   create_zone_and_container();
   ResourceRecord prior = record(zone());
