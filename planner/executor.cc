@@ -161,16 +161,25 @@ class Executor {
     }
     report_.steps.push_back(result);
     observer_.step_finished(result);
+    size_t now_ready = 0;
     for (size_t s : graph_.successors(i)) {
       if (result.status != StepStatus::kSucceeded && blocked_by_[s].empty()) {
         blocked_by_[s] =
             result.status == StepStatus::kFailed ? result.address.str() : blocked_by_[i];
       }
-      if (--pending_in_[s] == 0)
+      if (--pending_in_[s] == 0) {
         ready_.push_back(s);
+        ++now_ready;
+      }
     }
-    --remaining_;
-    cv_.notify_all();
+    // Wake one idle worker per step made ready (this one takes the next by itself), and all of
+    // them at the end. Waking all at every step made them queue on the lock for nothing.
+    if (--remaining_ == 0) {
+      cv_.notify_all();
+    } else {
+      for (size_t k = 1; k < now_ready; ++k)
+        cv_.notify_one();
+    }
   }
 
   /// Runs one step outside the lock. Returns "" on success, else the failure message.
