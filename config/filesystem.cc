@@ -284,15 +284,11 @@ FsResult<fs::path> RealFileSystem::read_symlink(const fs::path& link) {
   return target;
 }
 
-FsResult<void> RealFileSystem::make_directory(const fs::path& path) {
+FsResult<bool> RealFileSystem::make_directory(const fs::path& path) {
   if (::mkdir(path.c_str(), 0755) == 0)
-    return {};
-  if (errno == EEXIST) {
-    struct ::stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-      return {};
-    return tl::unexpected(std::make_error_code(std::errc::not_a_directory));
-  }
+    return true;
+  if (errno == EEXIST)
+    return false;
   return tl::unexpected(errno_code());
 }
 

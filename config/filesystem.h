@@ -80,8 +80,11 @@ class FileSystem {
   /// directories in one pass over it, and stats each file relative to it.
   virtual std::vector<std::optional<FileStamp>> stamp_files_in_subdirectories(
       const std::string& dir, const std::vector<std::string>& names, const std::string& file);
-  /// Creates one directory. Succeeds if it already exists as a directory.
-  virtual FsResult<void> make_directory(const std::filesystem::path& path) = 0;
+  /// Creates one directory (mode 0755 before the umask), as mkdir(2) does: true when it made
+  /// it, false when something already stands at `path`, whatever it is (a directory, a file, a
+  /// symlink: nothing is followed; stat() it when that matters). Fails with
+  /// no_such_file_or_directory when the parent is missing.
+  virtual FsResult<bool> make_directory(const std::filesystem::path& path) = 0;
   /// Creates a directory and any missing parents.
   virtual FsResult<void> make_directories(const std::filesystem::path& path) = 0;
   /// Names (not paths) of the entries of a directory, sorted.
@@ -120,7 +123,7 @@ class RealFileSystem : public FileSystem {
   FsResult<void> create_symlink(const std::filesystem::path& target,
                                 const std::filesystem::path& link) override;
   FsResult<std::filesystem::path> read_symlink(const std::filesystem::path& link) override;
-  FsResult<void> make_directory(const std::filesystem::path& path) override;
+  FsResult<bool> make_directory(const std::filesystem::path& path) override;
   FsResult<void> make_directories(const std::filesystem::path& path) override;
   FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;
   FsResult<void> remove(const std::filesystem::path& path) override;

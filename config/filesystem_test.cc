@@ -27,7 +27,7 @@ class WalkingFileSystem : public FileSystem {
     return real_.write_file_atomic(p, c, mode, d);
   }
   FsResult<FileInfo> stat(const fs::path& p) override { return real_.stat(p); }
-  FsResult<void> make_directory(const fs::path& p) override { return real_.make_directory(p); }
+  FsResult<bool> make_directory(const fs::path& p) override { return real_.make_directory(p); }
   FsResult<void> make_directories(const fs::path& p) override { return real_.make_directories(p); }
   FsResult<std::vector<std::string>> list_directory(const fs::path& p) override {
     return real_.list_directory(p);
@@ -173,6 +173,25 @@ TEST_P(ReadNoSymlinksTest, AStampChangesWithTheFile) {
   auto renamed = stamp();  // replaced by a rename: another inode
   ASSERT_TRUE(renamed[0].has_value());
   EXPECT_NE(renamed[0]->inode, rewritten[0]->inode);
+}
+
+// mkdir(2) and nothing more: whatever stands at the path already is reported, never followed.
+TEST(RealFileSystemTest, MakeDirectoryTellsWhetherItMadeIt) {
+  char tmpl[] = "/tmp/lakeinfra-fs-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path root = tmpl;
+  RealFileSystem real;
+  EXPECT_EQ(real.make_directory(root / "d").value(), true);
+  EXPECT_TRUE(fs::is_directory(root / "d"));
+  EXPECT_EQ(real.make_directory(root / "d").value(), false);
+  std::ofstream(root / "f") << "x";
+  EXPECT_EQ(real.make_directory(root / "f").value(), false);
+  fs::create_directory_symlink(root / "elsewhere", root / "link");
+  EXPECT_EQ(real.make_directory(root / "link").value(), false);
+  EXPECT_FALSE(fs::exists(root / "elsewhere"));
+  EXPECT_EQ(real.make_directory(root / "missing" / "d").error(),
+            std::make_error_code(std::errc::no_such_file_or_directory));
+  fs::remove_all(root);
 }
 
 TEST(ReadNoSymlinksMemory, TheDefaultWalkServesFakes) {

@@ -87,24 +87,21 @@ FsResult<FileInfo> MemoryFileSystem::stat(const fs::path& path) {
   return info;
 }
 
-FsResult<void> MemoryFileSystem::make_directory(const fs::path& path) {
+FsResult<bool> MemoryFileSystem::make_directory(const fs::path& path) {
   std::lock_guard lock(mutex_);
   std::string key = normalise(path);
   calls_.push_back("mkdir " + key);
   if (auto f = failures_.find(key); f != failures_.end())
     return tl::unexpected(f->second);
-  if (auto it = nodes_.find(key); it != nodes_.end()) {
-    if (it->second.directory)
-      return {};
-    return tl::unexpected(err(std::errc::not_a_directory));
-  }
+  if (nodes_.count(key))
+    return false;
   auto parent = nodes_.find(parent_of(key));
   if (parent == nodes_.end())
     return tl::unexpected(err(std::errc::no_such_file_or_directory));
   if (!parent->second.directory)
     return tl::unexpected(err(std::errc::not_a_directory));
   nodes_[key] = Node{true, {}, 0};
-  return {};
+  return true;
 }
 
 FsResult<void> MemoryFileSystem::make_directories(const fs::path& path) {

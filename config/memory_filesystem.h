@@ -21,7 +21,7 @@ class MemoryFileSystem : public FileSystem {
                                    unsigned mode = 0644,
                                    Durability durability = Durability::kFsync) override;
   FsResult<FileInfo> stat(const std::filesystem::path& path) override;
-  FsResult<void> make_directory(const std::filesystem::path& path) override;
+  FsResult<bool> make_directory(const std::filesystem::path& path) override;
   FsResult<void> make_directories(const std::filesystem::path& path) override;
   FsResult<std::vector<std::string>> list_directory(const std::filesystem::path& path) override;
   FsResult<void> remove(const std::filesystem::path& path) override;

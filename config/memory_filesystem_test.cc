@@ -78,11 +78,14 @@ TEST(MemoryFileSystem, WriteNeedsAnExistingParentDirectory) {
 TEST(MemoryFileSystem, MakeDirectoryLikeMkdir) {
   MemoryFileSystem fs;
   EXPECT_EQ(fs.make_directory("/a/b").error(), kNotFound);  // parent missing
-  ASSERT_TRUE(fs.make_directory("/a").has_value());
-  ASSERT_TRUE(fs.make_directory("/a").has_value());  // already a directory
-  ASSERT_TRUE(fs.make_directory("/a/b").has_value());
+  EXPECT_EQ(fs.make_directory("/a").value(), true);
+  EXPECT_EQ(fs.make_directory("/a").value(), false);  // already there
+  EXPECT_EQ(fs.make_directory("/a/b").value(), true);
   fs.add_file("/a/f", "x");
-  EXPECT_EQ(fs.make_directory("/a/f").error(), std::make_error_code(std::errc::not_a_directory));
+  EXPECT_EQ(fs.make_directory("/a/f").value(), false);  // something is there: the caller looks
+  EXPECT_TRUE(fs.stat("/a/f").value().is_regular);
+  fs.add_file("/g", "x");
+  EXPECT_EQ(fs.make_directory("/g/h").error(), std::make_error_code(std::errc::not_a_directory));
 }
 
 TEST(MemoryFileSystem, MakeDirectoriesCreatesParents) {

@@ -551,10 +551,11 @@ class LocalProvider : public Provider {
     return guarded("create", desired.provider_id, [&]() -> ProviderResult<Attributes> {
       if (is_governance(desired.type))
         return write_policy_entry(desired);
-      // What resolve() found at the directory and at its parent is all create needs to know:
-      // a 10k-resource apply from empty spent a tenth of its system time in stat() before this.
-      config::FileInfo found, parent;
-      auto dir = resolve(desired.type, desired.provider_id, &found, &parent);
+      // mkdir first, and stat() only what was there already: a lookup of the missing name
+      // before mkdir takes the zone directory's lock once more, and every worker of a 10k apply
+      // makes its containers in the same few zones. resolve() checks the components above.
+      config::FileInfo parent;
+      auto dir = resolve(desired.type, desired.provider_id, nullptr, &parent, Final::kSkip);
       if (!dir)
         return tl::unexpected(dir.error());
       if (is_artifact(desired.type))
@@ -571,17 +572,21 @@ class LocalProvider : public Provider {
       } else if (auto made = fs_.make_directories(root_); !made) {
         return failure("mkdir", root_, made.error());
       }
-      auto info = is_directory(desired.type, *dir, found);
-      if (!info)
-        return tl::unexpected(info.error());
-      if (!*info) {
-        // A missing directory is made; an existing one is adopted as it is, never emptied.
-        if (auto made = fs_.make_directory(*dir); !made) {
-          return failure("mkdir", *dir, made.error());
-        }
+      auto made = fs_.make_directory(*dir);
+      if (!made)
+        return failure("mkdir", *dir, made.error());
+      if (!*made) {  // something is there already: an existing directory is adopted as it is
+        auto found = fs_.stat(*dir);
+        if (!found)
+          return failure("stat", *dir, found.error());
+        if (found->is_symlink)
+          return symlink_refusal(*dir);
+        auto info = is_directory(desired.type, *dir, *found);
+        if (!info)
+          return tl::unexpected(info.error());
       }
       // Only a directory that was there already can hold a killed marker write's leftover.
-      if (auto written = write_marker(desired, *dir, /*fresh_directory=*/!*info); !written) {
+      if (auto written = write_marker(desired, *dir, /*fresh_directory=*/*made); !written) {
         return tl::unexpected(written.error());
       }
       return desired.attributes;
@@ -665,9 +670,13 @@ class LocalProvider : public Provider {
   /// The path of `provider_id` below the root, refusing symlinks on the way. `last`, when given,
   /// receives what stat() found at the path itself (refresh needs nothing more); `parent` what
   /// it found at the component above (the root counts as an existing directory).
+  /// Whether resolve() looks at the path itself, or only at the components above it (for a
+  /// caller that makes it: see create()).
+  enum class Final { kStat, kSkip };
+
   ProviderResult<fs::path> resolve(const std::string& type, const std::string& provider_id,
                                    config::FileInfo* last = nullptr,
-                                   config::FileInfo* parent = nullptr) {
+                                   config::FileInfo* parent = nullptr, Final final = Final::kStat) {
     auto parts = parse_id(type, provider_id);
     if (!parts)
       return tl::unexpected(parts.error());
@@ -675,25 +684,30 @@ class LocalProvider : public Provider {
     config::FileInfo info;
     info.exists = true;
     info.is_directory = true;
-    for (const auto& part : *parts) {
+    for (size_t i = 0; i < parts->size(); ++i) {
       if (parent)
         *parent = info;
-      path /= part;
+      path /= (*parts)[i];
       if (!info.exists)
         continue;  // Nothing below a missing component can exist.
+      if (final == Final::kSkip && i + 1 == parts->size())
+        break;
       auto found = fs_.stat(path);
       if (!found)
         return failure("stat", path, found.error());
-      if (found->is_symlink) {
-        return failure(FailureKind::kInvalid, "refusing to use " + path.string() +
-                                                  ": it is a symlink and could lead outside " +
-                                                  root_.string());
-      }
+      if (found->is_symlink)
+        return symlink_refusal(path);
       info = *found;
     }
     if (last)
       *last = info;
     return path;
+  }
+
+  tl::unexpected<Failure> symlink_refusal(const fs::path& path) const {
+    return failure(FailureKind::kInvalid, "refusing to use " + path.string() +
+                                              ": it is a symlink and could lead outside " +
+                                              root_.string());
   }
 
   /// Whether `dir` exists as a directory; kConflict when something else is in its place.

@@ -74,7 +74,7 @@ class FaultyFileSystem : public config::FileSystem {
       return tl::unexpected(ec);
     return real_.stat(path);
   }
-  config::FsResult<void> make_directory(const fs::path& path) override {
+  config::FsResult<bool> make_directory(const fs::path& path) override {
     if (auto ec = check("mkdir", path))
       return tl::unexpected(ec);
     return real_.make_directory(path);
@@ -600,6 +600,12 @@ TEST_F(LocalProviderTest, SymlinkComponentsAreRefused) {
   // A symlink in the container's place is refused too.
   ASSERT_TRUE(provider_->create(zone()));
   fs::create_directory_symlink(outside, zone_dir() / "raw");
+  auto container_created = provider_->create(container());
+  ASSERT_FALSE(container_created);
+  EXPECT_EQ(container_created.error().kind, FailureKind::kInvalid);
+  EXPECT_EQ(container_created.error().message, "refusing to use " + (zone_dir() / "raw").string() +
+                                                   ": it is a symlink and could lead outside " +
+                                                   root().string());
   auto container_removed = provider_->remove(record(container()), /*force=*/true);
   ASSERT_FALSE(container_removed);
   EXPECT_EQ(container_removed.error().kind, FailureKind::kInvalid);
