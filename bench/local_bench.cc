@@ -1,7 +1,9 @@
 // The end-to-end scenarios on the local filesystem: the real binary on generated lakes of each
-// size, from an empty directory to a fully applied lake, next to a floor measured in the same
-// run (a bare stat walk of the same directories).
+// size, from an empty directory to a fully applied lake, next to floors measured in the same
+// run (making the same directories and markers; a bare stat walk of them).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -56,6 +58,31 @@ Sample stat_walk(const std::vector<fs::path>& dirs) {
   return Sample{std::chrono::duration<double>(took).count(), 0};
 }
 
+// The floor of an apply from empty: what the local provider must do to the disk for each zone
+// and container (make the directory, write its marker to a temporary file and rename it into
+// place), and nothing else, in this process on one thread. Run in a directory of its own just
+// before each apply, it shows what the disk costs at that moment: on a disk that deleted many
+// files in the last minutes, both take longer.
+Sample mkdir_walk(const fs::path& root, const std::vector<fs::path>& dirs) {
+  const std::string marker(114, 'x');  // the size of a container's marker
+  auto start = std::chrono::steady_clock::now();
+  if (::mkdir(root.c_str(), 0755) != 0)
+    throw std::runtime_error("mkdir walk: cannot make " + root.string());
+  for (const auto& d : dirs) {
+    const std::string tmp = (d / ".lakeinfra.json.tmp").string();
+    const std::string final = (d / ".lakeinfra.json").string();
+    int fd = -1;
+    bool ok = ::mkdir(d.c_str(), 0755) == 0 &&
+              (fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0 &&
+              ::write(fd, marker.data(), marker.size()) == static_cast<ssize_t>(marker.size());
+    if (fd >= 0)
+      ok = ::close(fd) == 0 && ok;
+    if (!ok || ::rename(tmp.c_str(), final.c_str()) != 0)
+      throw std::runtime_error("mkdir walk: cannot make " + d.string());
+  }
+  return Sample{std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0};
+}
+
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path);
@@ -87,9 +114,12 @@ std::vector<Figure> local_figures(const LocalOptions& options) {
     // is done: on ext4 without a journal, creating files within minutes of deleting thousands
     // makes the inode allocator skip the recently freed ones, one by one (seen as minutes of
     // kernel time), which would measure the previous run's clean-up rather than lakeinfra.
-    Figure apply{"apply from empty (local)", size, {}, {}, {}, {}, {}};
+    Figure apply{"apply from empty (local)", size, {}, "mkdir + marker walk (floor)", {}, {}, {}};
     fs::path dir;
     for (int i = 0; i < runs; ++i) {
+      const fs::path floor = root / ("floor-" + std::to_string(i));
+      fs::create_directories(floor);
+      apply.baseline.push_back(mkdir_walk(floor / "lake", lake_directories(floor / "lake", shape)));
       dir = root / ("run-" + std::to_string(i));
       write_text(dir / "lake.yaml", yaml);
       apply.samples.push_back(measure({bin, "apply", "--auto-approve"}, dir, kEnv));
