@@ -113,7 +113,18 @@ std::string Renderer::paint(const char* code, const std::string& s) const {
 }
 
 void Renderer::line(const std::string& text) {
-  std::fprintf(out_, "%s\n", text.c_str());
+  if (!batch_) {
+    std::fprintf(out_, "%s\n", text.c_str());
+    return;
+  }
+  batch_->append(text).push_back('\n');
+  if (batch_->size() >= (size_t{1} << 16))
+    write(*batch_);
+}
+
+void Renderer::write(std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), out_);
+  text.clear();
 }
 
 std::string Renderer::source_excerpt(const config::Location& loc) {
@@ -303,6 +314,7 @@ void Renderer::resource_block(const planner::ResourceChange& c) {
 }
 
 void Renderer::plan(const planner::Plan& plan) {
+  Batch batch(*this);
   for (const auto& n : plan.notes)
     line(bold("Reconciled: ") + n);
   if (!plan.notes.empty())
@@ -353,6 +365,7 @@ void Renderer::plan(const planner::Plan& plan) {
 }
 
 void Renderer::state_list(const state::Snapshot& snapshot) {
+  Batch batch(*this);
   for (const auto& [address, record] : snapshot.resources)
     line(address.str());
 }
