@@ -665,15 +665,15 @@ class LocalProvider : public Provider {
   }
 
  private:
-  /// The absolute directory of a checked provider_id. Refuses (kInvalid) an unsafe id, and an
-  /// existing symlink at any component below the root (the target included).
-  /// The path of `provider_id` below the root, refusing symlinks on the way. `last`, when given,
-  /// receives what stat() found at the path itself (refresh needs nothing more); `parent` what
-  /// it found at the component above (the root counts as an existing directory).
   /// Whether resolve() looks at the path itself, or only at the components above it (for a
   /// caller that makes it: see create()).
   enum class Final { kStat, kSkip };
 
+  /// The absolute directory of a checked provider_id. Refuses (kInvalid) an unsafe id, and an
+  /// existing symlink at any component below the root (the target included, unless `final` is
+  /// kSkip). `last`, when given, receives what stat() found at the path itself (refresh needs
+  /// nothing more; not with kSkip); `parent` what it found at the component above (the root
+  /// counts as an existing directory).
   ProviderResult<fs::path> resolve(const std::string& type, const std::string& provider_id,
                                    config::FileInfo* last = nullptr,
                                    config::FileInfo* parent = nullptr, Final final = Final::kStat) {
